@@ -1,0 +1,1 @@
+"""The catalogue: publications, topics, reader comments, price history and the stock ledger."""

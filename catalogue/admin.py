@@ -1,0 +1,241 @@
+"""The staff's tool: publications with their price history and stock ledger, topics, comments."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import F, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+
+from . import selectors, services
+from .errors import InsufficientStock
+from .models import Comment, PriceChange, Publication, StockMovement, Topic
+from .resources import PublicationResource
+
+
+class LinesField(forms.CharField):
+    """A list of strings edited as lines of text."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "cols": 80})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class PublicationForm(forms.ModelForm):
+    key_findings = LinesField(required=False, help_text="One finding per line, in order.")
+    authors = LinesField(required=False, help_text="One author per line, in order.")
+
+    class Meta:
+        model = Publication
+        fields = "__all__"
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock_level"
+
+    def lookups(self, request, model_admin):
+        return [("low", "Low (at or under reorder level)"), ("out", "Out of stock")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(stock__lte=F("reorder_level"))
+        if self.value() == "out":
+            return queryset.filter(stock=0)
+        return queryset
+
+
+class PriceHistoryInline(admin.TabularInline):
+    model = PriceChange
+    verbose_name_plural = "price history"
+    fields = readonly_fields = ["changed_at", "old_price", "new_price", "changed_by"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class StockLedgerInline(admin.TabularInline):
+    """The latest movements; the stock movements list holds the whole ledger."""
+
+    SHOWN = 50
+    model = StockMovement
+    verbose_name_plural = f"stock ledger (latest {SHOWN})"
+    fields = readonly_fields = ["created_at", "delta", "reason", "stock_after", "note", "order_number", "created_by"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+    def latest_for(self, request, publication):
+        latest = publication.stock_movements.order_by("-created_at", "-id").values("pk")[: self.SHOWN]
+        return self.get_queryset(request).filter(pk__in=Subquery(latest))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class StockMovementForm(forms.ModelForm):
+    reason = forms.ChoiceField(choices=[(r.value, r.label) for r in StockMovement.STAFF_REASONS])
+
+    class Meta:
+        model = StockMovement
+        fields = ["delta", "reason", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "delta" in cleaned and "reason" in cleaned:
+            StockMovement.check_direction(reason=cleaned["reason"], delta=cleaned["delta"])
+            available = self.instance.publication.stock if self.instance.publication_id else 0
+            if available + cleaned["delta"] < 0:
+                raise forms.ValidationError({"delta": f"Only {available} copies are in stock."})
+        return cleaned
+
+
+class AddStockMovementInline(admin.TabularInline):
+    """One empty row on the publication page to record goods in, damage, a correction or a return."""
+
+    model = StockMovement
+    form = StockMovementForm
+    verbose_name = "stock movement"
+    verbose_name_plural = "add a stock movement"
+    extra = 1
+    max_num = 1
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(ImportExportModelAdmin):
+    form = PublicationForm
+    resource_classes = [PublicationResource]
+    formats = [CSV, XLSX]
+    list_display = ["title", "isbn_display", "price", "on_sale", "stock", "reorder_level", "published"]
+    list_display_links = ["title"]
+    list_editable = ["price", "on_sale"]
+    list_filter = ["topics", "on_sale", LowStockFilter, "published"]
+    search_fields = ["title", "subtitle"]
+    search_help_text = "Title, subtitle, or ISBN in any format (ISBN-10 or -13, with or without hyphens)."
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["stock", "ledger_link", "created", "updated"]
+    filter_horizontal = ["topics"]
+    date_hierarchy = "published"
+    inlines = [AddStockMovementInline, StockLedgerInline, PriceHistoryInline]
+    fieldsets = [
+        (None, {"fields": ["isbn", "title", "subtitle", "slug", "authors", "topics", "published", "pages", "cover"]}),
+        ("Sale", {"fields": ["price", "on_sale", "stock", "reorder_level", "ledger_link"]}),
+        ("Content", {"fields": ["summary", "key_findings", "policy_implications"]}),
+        ("Record", {"fields": ["created", "updated"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="ISBN", ordering="isbn")
+    def isbn_display(self, publication):
+        return publication.isbn_display
+
+    @admin.display(description="full ledger")
+    def ledger_link(self, publication):
+        if not publication.pk:
+            return "-"
+        url = reverse("admin:catalogue_stockmovement_changelist") + f"?publication__id__exact={publication.pk}"
+        return format_html('<a href="{}">All stock movements</a>', url)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, StockLedgerInline) and obj is not None and obj.pk:
+            kwargs["queryset"] = inline.latest_for(request, obj)
+        return kwargs
+
+    def get_search_results(self, request, queryset, search_term):
+        return selectors.publication_search(queryset, search_term), False
+
+    def save_model(self, request, obj, form, change):
+        services.publication_save(publication=obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not StockMovement:
+            return super().save_formset(request, form, formset, change)
+        # New movements go through the ledger service instead of formset.save(); the admin's
+        # change message still reads what the formset added.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for movement_form in formset.forms:
+            data = movement_form.cleaned_data
+            if not data or not movement_form.has_changed():
+                continue
+            try:
+                movement = services.stock_adjust(
+                    publication=form.instance,
+                    delta=data["delta"],
+                    reason=data["reason"],
+                    note=data["note"],
+                    by=request.user,
+                )
+            except InsufficientStock as error:
+                messages.error(request, f"Stock not changed: {error.message}")
+            else:
+                formset.new_objects.append(movement)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The whole ledger, read-only: movements are added from the publication page."""
+
+    list_display = ["created_at", "publication", "delta", "reason", "stock_after", "order_number", "created_by", "note"]
+    list_filter = ["reason", "created_at"]
+    list_select_related = ["publication", "created_by"]
+    search_fields = ["publication__title", "publication__isbn", "order_number", "note"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "publication", "status", "created", "excerpt"]
+    list_filter = ["status", "created"]
+    list_select_related = ["publication"]
+    search_fields = ["name", "email", "organisation", "body", "publication__title"]
+    readonly_fields = ["publication", "ip_address", "created", "moderated_at", "moderated_by"]
+    actions = ["approve", "reject"]
+
+    @admin.display(description="comment")
+    def excerpt(self, comment):
+        return comment.body[:80] + ("…" if len(comment.body) > 80 else "")
+
+    @admin.action(description="Approve selected comments", permissions=["change"])
+    def approve(self, request, queryset):
+        count = services.comments_moderate(comments=queryset, status=Comment.Status.APPROVED, by=request.user)
+        self.message_user(request, f"{count} comment(s) approved.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected comments", permissions=["change"])
+    def reject(self, request, queryset):
+        count = services.comments_moderate(comments=queryset, status=Comment.Status.REJECTED, by=request.user)
+        self.message_user(request, f"{count} comment(s) rejected.", messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,182 @@
+"""The catalogue's JSON API: public reads and comments, staff price/field edits and stock movements."""
+
+from django.conf import settings
+from django.utils.decorators import method_decorator
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.ratelimits import limit
+
+from . import selectors, services
+from .filters import PublicationFilter
+from .models import Comment, Publication, StockMovement, Topic
+
+
+class PublicationListSerializer(serializers.ModelSerializer):
+    isbn_display = serializers.CharField(read_only=True)
+    currency = serializers.SerializerMethodField()
+    in_stock = serializers.BooleanField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Publication
+        fields = [
+            "isbn", "isbn_display", "title", "subtitle", "slug", "price", "currency",
+            "pages", "published", "on_sale", "in_stock", "url",
+        ]  # fmt: skip
+
+    def get_currency(self, publication) -> str:
+        return settings.SHOP_CURRENCY
+
+    def get_url(self, publication) -> str:
+        return self.context["request"].build_absolute_uri(publication.get_absolute_url())
+
+
+class PublicationDetailSerializer(PublicationListSerializer):
+    key_findings = serializers.ListField(child=serializers.CharField(), read_only=True)
+    topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    authors = serializers.ListField(child=serializers.CharField(), read_only=True)
+    comment_count = serializers.IntegerField(read_only=True)
+
+    class Meta(PublicationListSerializer.Meta):
+        fields = PublicationListSerializer.Meta.fields + [
+            "summary", "key_findings", "policy_implications", "topics", "authors", "comment_count",
+        ]  # fmt: skip
+
+
+class PublicationUpdateSerializer(serializers.ModelSerializer):
+    """What staff may change through the API; the ISBN and the stock figure are not among it."""
+
+    key_findings = serializers.ListField(child=serializers.CharField(), required=False)
+    authors = serializers.ListField(child=serializers.CharField(), required=False)
+    topics = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Topic.objects.all(), required=False)
+
+    class Meta:
+        model = Publication
+        fields = [
+            "title", "subtitle", "summary", "key_findings", "policy_implications", "authors",
+            "topics", "published", "pages", "price", "on_sale", "reorder_level",
+        ]  # fmt: skip
+
+    def update(self, publication, validated_data):
+        topics = validated_data.pop("topics", None)
+        for field, value in validated_data.items():
+            setattr(publication, field, value)
+        services.publication_save(publication=publication, by=self.context["request"].user)
+        if topics is not None:
+            publication.topics.set(topics)
+        return publication
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    # A field people never see: a bot that fills it in is dropped without a word.
+    website = serializers.CharField(write_only=True, required=False, allow_blank=True)
+
+    class Meta:
+        model = Comment
+        fields = ["name", "job_title", "organisation", "body", "created", "email", "website"]
+        read_only_fields = ["created"]
+        extra_kwargs = {"email": {"write_only": True}}
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    reason = serializers.ChoiceField(choices=[(r.value, r.label) for r in StockMovement.STAFF_REASONS])
+
+    class Meta:
+        model = StockMovement
+        fields = ["delta", "reason", "note", "stock_after", "created_at"]
+        read_only_fields = ["stock_after", "created_at"]
+
+
+class PublicationList(generics.ListAPIView):
+    """The catalogue, paginated; search by title, subtitle or ISBN in any format."""
+
+    serializer_class = PublicationListSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PublicationFilter
+
+    def get_queryset(self):
+        return selectors.publication_list()
+
+
+class PublicationDetail(generics.RetrieveUpdateAPIView):
+    """One publication by ISBN-13 or ISBN-10, with or without hyphens or spaces; staff may PATCH it."""
+
+    permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+    queryset = Publication.objects.none()  # for the permission class's model lookup
+
+    def get_object(self):
+        publication = selectors.publication_by_isbn(self.kwargs["isbn"], selectors.publication_detail())
+        self.check_object_permissions(self.request, publication)
+        return publication
+
+    def get_serializer_class(self):
+        return PublicationUpdateSerializer if self.request.method == "PATCH" else PublicationDetailSerializer
+
+    @extend_schema(request=PublicationUpdateSerializer, responses=PublicationDetailSerializer)
+    def patch(self, request, *args, **kwargs):
+        publication = self.get_object()
+        serializer = PublicationUpdateSerializer(publication, data=request.data, partial=True, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        publication = selectors.publication_by_isbn(publication.isbn, selectors.publication_detail())
+        return Response(PublicationDetailSerializer(publication, context={"request": request}).data)
+
+
+_COMMENT_ACCEPTED = inline_serializer(
+    "CommentAccepted", {"status": serializers.CharField(), "detail": serializers.CharField()}
+)
+
+
+class PublicationComments(generics.ListCreateAPIView):
+    """Approved comments, oldest first. A new comment waits for moderation before it is shown."""
+
+    serializer_class = CommentSerializer
+
+    def get_publication(self):
+        return selectors.publication_by_isbn(self.kwargs["isbn"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no ISBN
+            return Comment.objects.none()
+        return selectors.comments_approved(self.get_publication())
+
+    @extend_schema(responses={201: _COMMENT_ACCEPTED, 400: OpenApiResponse(description="Field messages"), 429: OpenApiResponse(description="Rate limited")})
+    @method_decorator(limit("COMMENT_RATE"))
+    def post(self, request, *args, **kwargs):
+        publication = self.get_publication()
+        serializer = CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not data.pop("website", ""):
+            services.comment_submit(publication=publication, ip_address=request.META.get("REMOTE_ADDR"), **data)
+        return Response(
+            {"status": "pending", "detail": "Thank you. Your comment will appear once a moderator has approved it."},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CanAdjustStock(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.user.has_perm("catalogue.add_stockmovement")
+
+
+class PublicationStock(APIView):
+    """Record a stock movement (goods in, damaged, correction, return); 409 if stock would go below zero."""
+
+    permission_classes = [permissions.IsAuthenticated, CanAdjustStock]
+
+    @extend_schema(
+        request=StockMovementSerializer,
+        responses={201: StockMovementSerializer, 409: OpenApiResponse(description="insufficient_stock")},
+    )
+    def post(self, request, isbn):
+        publication = selectors.publication_by_isbn(isbn)
+        serializer = StockMovementSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        movement = services.stock_adjust(publication=publication, by=request.user, **serializer.validated_data)
+        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)

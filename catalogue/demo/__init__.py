@@ -1,0 +1,1 @@
+"""The demo catalogue loaded by `manage.py load_demo_catalogue`."""

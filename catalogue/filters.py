@@ -1,0 +1,29 @@
+"""The catalogue's query parameters (search, topic, ordering), shared by the API and the catalogue page."""
+
+import django_filters
+
+from .models import Publication, Topic
+from .selectors import publication_search
+
+
+class PublicationFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Title, subtitle or ISBN")
+    topic = django_filters.ModelChoiceFilter(
+        field_name="topics", queryset=Topic.objects.all(), to_field_name="slug", label="Topic (slug)"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("price", "price"), ("title", "title"), ("published", "published")),
+        label="Order by price, -price, title, -title, published or -published",
+    )
+
+    class Meta:
+        model = Publication
+        fields = ["search", "topic", "ordering"]
+
+    def filter_search(self, queryset, name, value):
+        return publication_search(queryset, value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # A stable order whatever the choice, so that pages never repeat or skip a publication.
+        return queryset.order_by(*queryset.query.order_by, *Publication._meta.ordering) if queryset.query.order_by else queryset

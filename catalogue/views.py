@@ -1,0 +1,65 @@
+"""Reader pages: the catalogue and a publication's page with its comments."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from shop.ratelimits import limit
+
+from . import selectors, services
+from .filters import PublicationFilter
+from .forms import CommentForm
+from .models import Topic
+
+
+def catalogue(request):
+    filterset = PublicationFilter(request.GET, queryset=selectors.publication_list())
+    publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
+    page = Paginator(publications, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "catalogue/catalogue.html",
+        {
+            "page": page,
+            "filter": filterset,
+            "topics": Topic.objects.all(),
+            "search": request.GET.get("search", ""),
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+def _publication_page(request, slug, form, status=200):
+    publication = get_object_or_404(selectors.publication_detail(), slug=slug)
+    context = {
+        "publication": publication,
+        "comments": selectors.comments_approved(publication),
+        "form": form,
+    }
+    return render(request, "catalogue/publication.html", context, status=status)
+
+
+def publication(request, slug):
+    return _publication_page(request, slug, CommentForm())
+
+
+@require_POST
+@limit("COMMENT_RATE")
+def publication_comment(request, slug):
+    publication = get_object_or_404(selectors.publication_list(), slug=slug)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _publication_page(request, slug, form, status=400)
+    if not form.is_spam():
+        data = {field: form.cleaned_data[field] for field in CommentForm.Meta.fields}
+        services.comment_submit(publication=publication, ip_address=request.META.get("REMOTE_ADDR"), **data)
+    messages.success(request, "Thank you. Your comment is awaiting moderation and will appear once approved.")
+    return redirect(f"{publication.get_absolute_url()}#comments")
+
+
+def basket(request):
+    """Until online checkout opens, the Buy button leads here and says how to order."""
+    return render(request, "catalogue/basket.html")

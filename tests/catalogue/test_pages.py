@@ -1,0 +1,157 @@
+"""Reader pages: the catalogue and the publication page with its comments."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from catalogue.models import Comment
+from tests.factories import CommentFactory, PublicationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seed():
+    return PublicationFactory(
+        isbn="9781909029088",
+        title="Patient-centred leadership",
+        subtitle="Rediscovering our purpose",
+        slug="patient-centred-leadership",
+        pages=52,
+        price=Decimal("8.50"),
+        key_findings=["Leaders who put care first have engaged staff.", "Command and control disengages."],
+        policy_implications="Boards should measure engagement.",
+        stock=10,
+        topics=[TopicFactory(name="Leadership", slug="leadership")],
+    )
+
+
+def test_catalogue_lists_publications_with_price(client, seed):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Patient-centred leadership" in response.text
+    assert "Print copy: £8.50" in response.text
+
+
+def test_catalogue_search_by_isbn_finds_the_publication(client, seed):
+    PublicationFactory(title="Another report")
+
+    response = client.get("/", {"search": "978-1-909029-08-8"})
+
+    assert "Patient-centred leadership" in response.text
+    assert "Another report" not in response.text
+
+
+def test_catalogue_with_a_bad_topic_says_so_instead_of_failing(client, seed):
+    response = client.get("/", {"topic": "nope"})
+
+    assert response.status_code == 200
+    assert "could not be applied" in response.text
+
+
+def test_publication_page_shows_what_a_reader_expects(client, seed):
+    CommentFactory(publication=seed, name="Dr Sarah Okafor", job_title="Medical Director", organisation="Northfield Trust", email="sarah@secret.example")
+
+    page = client.get("/publications/patient-centred-leadership/").text
+
+    for text in [
+        "<h1>Patient-centred leadership</h1>",
+        "Rediscovering our purpose",
+        "What we found and why it matters.",
+        "<li>Leaders who put care first have engaged staff.</li>",
+        "Boards should measure engagement.",
+        "Print copy: £8.50",
+        ">Buy</a>",
+        "<dd>52</dd>",
+        "978-1-909029-08-8",
+        "Comments (1)",
+        "Dr Sarah Okafor</strong>, Medical Director, Northfield Trust",
+        "Add new comment",
+        "csrfmiddlewaretoken",
+    ]:
+        assert text in page, text
+    assert "sarah@secret.example" not in page
+
+
+def test_publication_page_of_an_out_of_stock_title_has_no_buy_button(client):
+    PublicationFactory(slug="gone", stock=0)
+
+    page = client.get("/publications/gone/").text
+
+    assert "out of stock" in page
+    assert ">Buy</a>" not in page
+
+
+def test_publication_page_of_a_title_not_on_sale_says_so(client):
+    PublicationFactory(slug="withdrawn", on_sale=False, stock=5)
+
+    page = client.get("/publications/withdrawn/").text
+
+    assert "Print copy not available" in page
+    assert ">Buy</a>" not in page
+
+
+def test_unknown_publication_page_is_404(client):
+    assert client.get("/publications/nothing-here/").status_code == 404
+
+
+def test_publication_page_query_count_is_fixed(client, seed, django_assert_max_num_queries):
+    CommentFactory.create_batch(10, publication=seed)
+
+    with django_assert_max_num_queries(4):
+        client.get("/publications/patient-centred-leadership/")
+
+
+FORM = {"name": "A Reader", "email": "reader@example.org", "job_title": "Nurse", "organisation": "NHS Trust", "body": "Very useful."}
+
+
+def test_posted_comment_is_invisible_until_approved(client, seed):
+    response = client.post("/publications/patient-centred-leadership/comments/", FORM, follow=True)
+
+    assert "awaiting moderation" in response.text
+    assert "Very useful." not in response.text
+    assert "Comments (0)" in response.text
+
+    Comment.objects.update(status=Comment.Status.APPROVED)
+    page = client.get("/publications/patient-centred-leadership/").text
+    assert "Very useful." in page
+    assert "Comments (1)" in page
+    assert "reader@example.org" not in page
+
+
+def test_comment_with_the_honeypot_filled_is_dropped_quietly(client, seed):
+    response = client.post("/publications/patient-centred-leadership/comments/", {**FORM, "website": "spam"}, follow=True)
+
+    assert "awaiting moderation" in response.text
+    assert Comment.objects.count() == 0
+
+
+def test_comment_form_errors_are_shown_next_to_their_fields(client, seed):
+    response = client.post("/publications/patient-centred-leadership/comments/", {"email": "nope"})
+
+    assert response.status_code == 400
+    assert 'id="id_name-error"' in response.text
+    assert 'id="id_email-error"' in response.text
+    assert Comment.objects.count() == 0
+
+
+def test_comment_form_needs_a_csrf_token(seed):
+    strict = Client(enforce_csrf_checks=True)
+
+    assert strict.post("/publications/patient-centred-leadership/comments/", FORM).status_code == 403
+    assert Comment.objects.count() == 0
+
+
+def test_comment_form_is_rate_limited_with_429(client, seed, settings):
+    settings.COMMENT_RATE = "2/m"
+
+    codes = [client.post("/publications/patient-centred-leadership/comments/", FORM).status_code for _ in range(3)]
+
+    assert codes == [302, 302, 429]
+    assert Comment.objects.count() == 2
+
+
+def test_buy_button_leads_to_the_basket_page(client, seed):
+    assert client.get("/basket/").status_code == 200

@@ -1,0 +1,1 @@
+"""Celery tasks, notification emails and fulfilment backends (the workers issue)."""
