@@ -8,4 +8,4 @@ RUN pip install --no-cache-dir -c requirements.lock . \
     && useradd --system --home /app shop && mkdir -p /app/var && chown shop /app/var
 USER shop
 EXPOSE 8000
-CMD ["gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:shop.gunicorn", "shop.wsgi"]

@@ -9,6 +9,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from . import selectors, services
+from .cache import catalogue_changed
 from .errors import InsufficientStock
 from .models import Comment, PriceChange, Publication, StockMovement, Topic
 from .resources import PublicationResource
@@ -33,6 +34,22 @@ class PublicationForm(forms.ModelForm):
     class Meta:
         model = Publication
         fields = "__all__"
+
+
+class ChangesCatalogue:
+    """Admin edits that bypass the services still change what readers see."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        catalogue_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalogue_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalogue_changed()
 
 
 class LowStockFilter(admin.SimpleListFilter):
@@ -118,7 +135,7 @@ class AddStockMovementInline(admin.TabularInline):
 
 
 @admin.register(Publication)
-class PublicationAdmin(ImportExportModelAdmin):
+class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
     form = PublicationForm
     resource_classes = [PublicationResource]
     formats = [CSV, XLSX]
@@ -208,7 +225,7 @@ class StockMovementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ChangesCatalogue, admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]

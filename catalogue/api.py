@@ -65,10 +65,7 @@ class PublicationUpdateSerializer(serializers.ModelSerializer):
         topics = validated_data.pop("topics", None)
         for field, value in validated_data.items():
             setattr(publication, field, value)
-        services.publication_save(publication=publication, by=self.context["request"].user)
-        if topics is not None:
-            publication.topics.set(topics)
-        return publication
+        return services.publication_save(publication=publication, by=self.context["request"].user, topics=topics)
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -3,12 +3,13 @@
 from django.urls import path
 
 from . import api
+from .cache import cached_read
 
 ISBN = "<str:isbn>"
 
 urlpatterns = [
-    path("publications/", api.PublicationList.as_view(), name="api-publication-list"),
-    path(f"publications/{ISBN}/", api.PublicationDetail.as_view(), name="api-publication-detail"),
-    path(f"publications/{ISBN}/comments/", api.PublicationComments.as_view(), name="api-publication-comments"),
+    path("publications/", cached_read(api.PublicationList.as_view()), name="api-publication-list"),
+    path(f"publications/{ISBN}/", cached_read(api.PublicationDetail.as_view()), name="api-publication-detail"),
+    path(f"publications/{ISBN}/comments/", cached_read(api.PublicationComments.as_view()), name="api-publication-comments"),
     path(f"publications/{ISBN}/stock/", api.PublicationStock.as_view(), name="api-publication-stock"),
 ]

@@ -64,7 +64,11 @@ class Publication(models.Model):
             models.CheckConstraint(condition=Q(stock__gte=0), name="publication_stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="publication_price_not_negative"),
         ]
-        indexes = [models.Index(fields=["price"]), models.Index(fields=["title"])]
+        indexes = [
+            models.Index(fields=["-published", "title", "id"], name="publication_catalogue_order"),
+            models.Index(fields=["price"], name="publication_price"),
+            models.Index(fields=["title"], name="publication_title"),
+        ]
 
     def __str__(self):
         return self.title

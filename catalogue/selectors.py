@@ -23,8 +23,12 @@ def publication_search(queryset: QuerySet, term: str) -> QuerySet:
     return queryset.filter(matches)
 
 
+LIST_FIELDS = ["isbn", "title", "subtitle", "slug", "price", "pages", "published", "on_sale", "stock"]
+
+
 def publication_list() -> QuerySet:
-    return Publication.objects.all()
+    """Publications as lists show them: without the long texts a list never shows."""
+    return Publication.objects.only(*LIST_FIELDS)
 
 
 def publication_detail() -> QuerySet:

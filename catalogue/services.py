@@ -4,23 +4,28 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .cache import catalogue_changed
 from .errors import InsufficientStock
 from .models import Comment, PriceChange, Publication, StockMovement
 
 
 @transaction.atomic
-def publication_save(*, publication: Publication, by=None) -> Publication:
-    """Create or update a publication; a new price is recorded in its history with who and when."""
+def publication_save(*, publication: Publication, by=None, topics=None) -> Publication:
+    """Create or update a publication (and its topics, if given); a new price is recorded in
+    its history with who and when."""
     publication.full_clean()
     if publication._state.adding:
         old_price = None
     else:
         old_price = Publication.objects.select_for_update().values_list("price", flat=True).get(pk=publication.pk)
     publication.save()
+    if topics is not None:
+        publication.topics.set(topics)
     if old_price is None or old_price != publication.price:
         PriceChange.objects.create(
             publication=publication, old_price=old_price, new_price=publication.price, changed_by=by
         )
+    catalogue_changed()
     return publication
 
 
@@ -45,6 +50,8 @@ def stock_adjust(
     if not rows:
         raise InsufficientStock(isbn=publication.isbn, available=current, requested=-delta)
     publication.stock = current
+    if current == 0 or current == delta:  # in stock <-> out of stock: what readers see changed
+        catalogue_changed()
     return StockMovement.objects.create(
         publication=publication,
         delta=delta,
@@ -83,4 +90,7 @@ def comment_submit(
 
 def comments_moderate(*, comments, status: str, by) -> int:
     """Approve or reject comments; returns how many changed."""
-    return comments.exclude(status=status).update(status=status, moderated_at=timezone.now(), moderated_by=by)
+    with transaction.atomic():
+        changed = comments.exclude(status=status).update(status=status, moderated_at=timezone.now(), moderated_by=by)
+        catalogue_changed()
+    return changed

@@ -1,13 +1,16 @@
 """Reader pages: the catalogue and a publication's page with its comments."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from shop.ratelimits import limit
 
 from . import selectors, services
+from .cache import current_version
 from .filters import PublicationFilter
 from .forms import CommentForm
 from .models import Topic
@@ -33,10 +36,14 @@ def catalogue(request):
 
 
 def _publication_page(request, slug, form, status=200):
-    publication = get_object_or_404(selectors.publication_detail(), slug=slug)
+    publication = get_object_or_404(selectors.publication_list().only("id", "slug", "title"), slug=slug)
     context = {
         "publication": publication,
+        # The page's body is cached per catalogue version; these load only when it is rendered.
+        "details": SimpleLazyObject(lambda: selectors.publication_detail().get(pk=publication.pk)),
         "comments": selectors.comments_approved(publication),
+        "catalogue_version": current_version(),
+        "cache_seconds": settings.CATALOGUE_CACHE_SECONDS,
         "form": form,
     }
     return render(request, "catalogue/publication.html", context, status=status)

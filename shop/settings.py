@@ -90,17 +90,19 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits; shared by every process) ---------------------------------------
+# --- Caches -----------------------------------------------------------------------------
+# "default" is shared by every process (rate limits, the catalogue version); "local" is each
+# process's own memory, for rendered catalogue answers (see catalogue/cache.py).
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # django-redis keeps its client between calls (Django's own RedisCache builds one per call).
+    _shared_cache = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+    _shared_cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+CACHES = {
+    "default": _shared_cache,
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}},
+}
 
 # --- Celery (namespace CELERY_, read by shop/celery.py) ---------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
@@ -126,10 +128,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "Europe/London"
 
 # --- Email ------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
 vars().update(EMAIL_CONFIG)
 if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+    # filemail:///srv/mail names an absolute folder (django-environ drops the leading slash);
+    # a bare filemail:// means var/mail.
+    EMAIL_FILE_PATH = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"] if EMAIL_CONFIG.get("EMAIL_FILE_PATH") else str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Print shop <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -151,6 +155,10 @@ SHOP_NAME = env("SHOP_NAME", default="Print shop")
 SHOP_CURRENCY = "GBP"
 # django-ratelimit rates ("count/period"), per client IP.
 COMMENT_RATE = env("COMMENT_RATE", default="5/10m")
+# Public catalogue reads are cached; writes invalidate at once, this bounds anything else.
+CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=300)
+# How often a process looks for catalogue changes made by other processes (0: every request).
+CATALOGUE_VERSION_CHECK_SECONDS = env.float("CATALOGUE_VERSION_CHECK_SECONDS", default=1.0)
 RATELIMIT_VIEW = "shop.ratelimits.rate_limited_response"
 
 # --- Auth, i18n, static -----------------------------------------------------------------

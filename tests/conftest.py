@@ -18,7 +18,8 @@ def _fast_and_isolated(settings, tmp_path):
     """Fast hashing, and a fresh cache per test so one test's rate limits never reach another."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{tmp_path}-shared"},
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{tmp_path}-local"},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from catalogue import services
 from catalogue.models import Comment
 from tests.factories import CommentFactory, PublicationFactory, TopicFactory
 
@@ -107,14 +108,15 @@ def test_publication_page_query_count_is_fixed(client, seed, django_assert_max_n
 FORM = {"name": "A Reader", "email": "reader@example.org", "job_title": "Nurse", "organisation": "NHS Trust", "body": "Very useful."}
 
 
-def test_posted_comment_is_invisible_until_approved(client, seed):
+def test_posted_comment_is_invisible_until_approved(client, seed, django_capture_on_commit_callbacks):
     response = client.post("/publications/patient-centred-leadership/comments/", FORM, follow=True)
 
     assert "awaiting moderation" in response.text
     assert "Very useful." not in response.text
     assert "Comments (0)" in response.text
 
-    Comment.objects.update(status=Comment.Status.APPROVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comments_moderate(comments=Comment.objects.all(), status=Comment.Status.APPROVED, by=None)
     page = client.get("/publications/patient-centred-leadership/").text
     assert "Very useful." in page
     assert "Comments (1)" in page

@@ -78,3 +78,16 @@ def test_docker_compose_runs_web_worker_beat_postgres_and_redis_from_one_image()
     assert services["web"]["environment"]["DATABASE_URL"].startswith("postgres://")
     assert services["worker"]["environment"]["REDIS_URL"].startswith("redis://redis:")
     assert all("healthcheck" in services[name] for name in ("web", "postgres", "redis"))
+
+
+@pytest.mark.parametrize(
+    "email_url, folder",
+    [(None, str(ROOT / "var" / "mail")), ("filemail:///srv/shop-mail", "/srv/shop-mail")],
+)
+def test_file_email_goes_to_the_named_absolute_folder(email_url, folder):
+    env = {"EMAIL_URL": email_url} if email_url else {}
+    if email_url is None:
+        env["VAR_DIR"] = str(ROOT / "var")
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.EMAIL_FILE_PATH)", env=env)
+
+    assert result.stdout.strip().splitlines()[-1] == folder

@@ -31,8 +31,7 @@ class Command(BaseCommand):
             publication.published = date.fromisoformat(entry["published"])
             publication.price = Decimal(entry["price"])
             publication.on_sale = entry.get("on_sale", True)
-            services.publication_save(publication=publication)
-            publication.topics.set([topics[slug] for slug in entry["topics"]])
+            services.publication_save(publication=publication, topics=[topics[slug] for slug in entry["topics"]])
             if is_new:
                 created += 1
                 if entry["stock"]:

@@ -1,0 +1,25 @@
+-- wrk script: spread requests over the catalogue instead of repeating one URL.
+-- BENCH_KIND = pages | details | searches; details use the bench's generated ISBNs
+-- (979880 + a six-digit number + the EAN check digit).
+local kind = os.getenv("BENCH_KIND") or "pages"
+local publications = tonumber(os.getenv("BENCH_PUBLICATIONS") or "10000")
+
+local function isbn(n)
+  local body = string.format("979880%06d", n)
+  local sum = 0
+  for i = 1, 12 do
+    local digit = tonumber(body:sub(i, i))
+    sum = sum + digit * ((i % 2 == 1) and 1 or 3)
+  end
+  return body .. tostring((10 - sum % 10) % 10)
+end
+
+request = function()
+  local n = math.random(31, publications - 1)
+  if kind == "details" then
+    return wrk.format("GET", "/api/publications/" .. isbn(n) .. "/")
+  elseif kind == "searches" then
+    return wrk.format("GET", "/api/publications/?search=" .. n)
+  end
+  return wrk.format("GET", "/api/publications/?page=" .. math.random(1, math.floor(publications / 20)))
+end

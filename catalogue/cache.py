@@ -1,0 +1,89 @@
+"""Cached public catalogue reads, invalidated by a shared version number that the catalogue's writes bump.
+
+Each process keeps the rendered answers in its own memory (the "local" cache: bounded,
+no network on a hit) together with the version they were built under. The version lives in
+the shared cache (Redis in production). A process re-reads it at most once every
+CATALOGUE_VERSION_CHECK_SECONDS; the process that made a change sees it at once, other
+processes within that interval. Prices charged never come from here: checkout reads the
+database. A new version takes effect when the writing transaction commits, so no reader can
+store pre-commit data under it. Entries also expire after CATALOGUE_CACHE_SECONDS, which
+bounds staleness from a change made outside the services (a raw SQL fix, say).
+"""
+
+import hashlib
+import threading
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import transaction
+from django.http import HttpResponse
+
+VERSION_KEY = "catalogue:version"
+STORED_HEADERS = ("Content-Type", "Vary", "Allow")
+
+
+class _Version(threading.local):
+    """This process's (thread's) view of the shared version and when it last looked."""
+
+    value = None
+    checked_at = float("-inf")
+
+
+_version = _Version()
+
+
+def current_version():
+    now = time.monotonic()
+    if now - _version.checked_at >= settings.CATALOGUE_VERSION_CHECK_SECONDS:
+        _version.value = cache.get(VERSION_KEY, 0)
+        _version.checked_at = now
+    return _version.value
+
+
+def catalogue_changed() -> None:
+    def publish():
+        _version.value = time.time_ns()
+        _version.checked_at = time.monotonic()
+        cache.set(VERSION_KEY, _version.value, None)
+
+    transaction.on_commit(publish)
+
+
+def _key(request) -> str:
+    parts = [request.scheme, request.get_host(), request.headers.get("Accept", ""), request.get_full_path()]
+    return "catalogue:read:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def cached_read(view):
+    """Serve a view's successful JSON GET answers from the cache.
+
+    Only JSON is stored: the browsable API's HTML differs per user. Answers carry
+    `X-Cache: hit` or `miss`."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET":
+            return view(request, *args, **kwargs)
+        local = caches["local"]
+        key = _key(request)
+        version = current_version()
+        stored = local.get(key)
+        if stored is not None and stored[0] == version:
+            _, headers, content = stored
+            response = HttpResponse(content)
+            for name, value in headers.items():
+                response[name] = value
+            response["X-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if response.status_code == 200 and response.get("Content-Type", "").startswith("application/json"):
+            headers = {name: response[name] for name in STORED_HEADERS if name in response}
+            local.set(key, (version, headers, response.content), settings.CATALOGUE_CACHE_SECONDS)
+        response["X-Cache"] = "miss"
+        return response
+
+    return wrapper

@@ -1,0 +1,124 @@
+"""Public catalogue reads are cached; every change a reader could see shows on the next read."""
+
+from decimal import Decimal
+
+import pytest
+
+from catalogue import services
+from catalogue.models import Comment
+from tests.factories import CommentFactory, PublicationFactory, StaffFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)  # invalidation happens on commit
+
+ISBN = "9781909029088"
+
+
+@pytest.fixture
+def seed():
+    return PublicationFactory(isbn=ISBN, price=Decimal("8.50"), stock=1)
+
+
+def get(api, path):
+    response = api.get(path)
+    assert response.status_code == 200
+    return response
+
+
+def test_a_repeated_read_is_served_from_the_cache(api, seed):
+    first = get(api, "/api/publications/")
+    second = get(api, "/api/publications/")
+
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
+    assert second.json() == first.json()
+
+
+def test_a_price_change_shows_on_the_next_read(api, seed):
+    get(api, "/api/publications/")
+    get(api, f"/api/publications/{ISBN}/")
+    api.force_authenticate(StaffFactory(permissions=["catalogue.change_publication"]))
+    api.patch(f"/api/publications/{ISBN}/", {"price": "9.99"}, format="json")
+    api.force_authenticate(None)
+
+    assert get(api, "/api/publications/").json()["results"][0]["price"] == "9.99"
+    assert get(api, f"/api/publications/{ISBN}/").json()["price"] == "9.99"
+
+
+def test_selling_the_last_copy_shows_out_of_stock_on_the_next_read(api, seed):
+    assert get(api, f"/api/publications/{ISBN}/").json()["in_stock"] is True
+
+    services.stock_adjust(publication=seed, delta=-1, reason="sale")
+
+    assert get(api, f"/api/publications/{ISBN}/").json()["in_stock"] is False
+
+
+def test_an_approved_comment_shows_on_the_next_read(api, seed):
+    pending = CommentFactory(publication=seed, status=Comment.Status.PENDING, body="Now visible")
+    assert get(api, f"/api/publications/{ISBN}/").json()["comment_count"] == 0
+    assert get(api, f"/api/publications/{ISBN}/comments/").json()["count"] == 0
+
+    services.comments_moderate(comments=Comment.objects.filter(pk=pending.pk), status=Comment.Status.APPROVED, by=None)
+
+    assert get(api, f"/api/publications/{ISBN}/").json()["comment_count"] == 1
+    assert get(api, f"/api/publications/{ISBN}/comments/").json()["results"][0]["body"] == "Now visible"
+
+
+def test_a_topic_change_in_the_admin_shows_on_the_next_read(api, client, seed):
+    topic = TopicFactory(name="Leadership", slug="leadership")
+    seed.topics.add(topic)
+    assert get(api, f"/api/publications/{ISBN}/").json()["topics"] == ["leadership"]
+    client.force_login(StaffFactory(is_superuser=True))
+
+    client.post(f"/admin/catalogue/topic/{topic.pk}/change/", {"name": "Leadership", "slug": "leading"})
+
+    assert get(api, f"/api/publications/{ISBN}/").json()["topics"] == ["leading"]
+
+
+def test_only_json_is_cached_not_the_browsable_api(api, seed):
+    api.get("/api/publications/", HTTP_ACCEPT="text/html")
+    html = api.get("/api/publications/", HTTP_ACCEPT="text/html")
+
+    assert html["Content-Type"].startswith("text/html")
+    assert html["X-Cache"] == "miss"
+
+
+def test_a_change_made_by_another_process_shows_after_the_check_interval(api, seed, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from catalogue import cache as catalogue_cache
+
+    settings.CATALOGUE_VERSION_CHECK_SECONDS = 1
+    clock = [catalogue_cache.time.monotonic()]
+    monkeypatch.setattr(catalogue_cache.time, "monotonic", lambda: clock[0])
+    get(api, f"/api/publications/{ISBN}/")
+    # Another process changes the price and publishes a new version; this process has not looked yet.
+    type(seed).objects.filter(pk=seed.pk).update(price=Decimal("11.00"))
+    cache.set(catalogue_cache.VERSION_KEY, 12345, None)
+
+    clock[0] += 0.5
+    within = get(api, f"/api/publications/{ISBN}/")
+    clock[0] += 0.6
+    after = get(api, f"/api/publications/{ISBN}/")
+
+    assert (within["X-Cache"], within.json()["price"]) == ("hit", "8.50")
+    assert (after["X-Cache"], after.json()["price"]) == ("miss", "11.00")
+
+
+def test_the_publication_page_shows_a_price_change_and_an_approved_comment_at_once(client, seed):
+    page = f"/publications/{seed.slug}/"
+    assert "Print copy: £8.50" in client.get(page).text
+    pending = CommentFactory(publication=seed, status=Comment.Status.PENDING, body="Worth reading")
+
+    seed.price = Decimal("9.40")
+    services.publication_save(publication=seed)
+    services.comments_moderate(comments=Comment.objects.filter(pk=pending.pk), status=Comment.Status.APPROVED, by=None)
+
+    text = client.get(page).text
+    assert "Print copy: £9.40" in text
+    assert "Worth reading" in text and "Comments (1)" in text
+
+
+def test_a_cached_publication_page_costs_one_query(client, seed, django_assert_num_queries):
+    client.get(f"/publications/{seed.slug}/")
+
+    with django_assert_num_queries(1):
+        assert "Print copy: £8.50" in client.get(f"/publications/{seed.slug}/").text
