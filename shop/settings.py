@@ -156,7 +156,8 @@ SHOP_CURRENCY = "GBP"
 # django-ratelimit rates ("count/period"), per client IP.
 COMMENT_RATE = env("COMMENT_RATE", default="5/10m")
 # Public catalogue reads are cached; writes invalidate at once, this bounds anything else.
-CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=300)
+# Off by default with DEBUG on, so that an edited template shows at once.
+CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=0 if DEBUG else 300)
 # How often a process looks for catalogue changes made by other processes (0: every request).
 CATALOGUE_VERSION_CHECK_SECONDS = env.float("CATALOGUE_VERSION_CHECK_SECONDS", default=1.0)
 RATELIMIT_VIEW = "shop.ratelimits.rate_limited_response"

@@ -15,8 +15,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
-    """Fast hashing, and a fresh cache per test so one test's rate limits never reach another."""
+    """Fast hashing, a fresh cache per test so one test's rate limits never reach another, and
+    the catalogue cache on as in production."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CATALOGUE_CACHE_SECONDS = 300
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{tmp_path}-shared"},
         "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{tmp_path}-local"},
