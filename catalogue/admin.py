@@ -6,25 +6,13 @@ from django.db.models import F, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
 
 from . import selectors, services
 from .cache import catalogue_changed
 from .errors import InsufficientStock
+from .forms import LinesField
 from .models import Comment, PriceChange, Publication, StockMovement, Topic
-from .resources import PublicationResource
-
-
-class LinesField(forms.CharField):
-    """A list of strings edited as lines of text."""
-
-    widget = forms.Textarea(attrs={"rows": 5, "cols": 80})
-
-    def prepare_value(self, value):
-        return "\n".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+from .resources import FILE_FORMATS, PublicationResource
 
 
 class PublicationForm(forms.ModelForm):
@@ -138,7 +126,7 @@ class AddStockMovementInline(admin.TabularInline):
 class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
     form = PublicationForm
     resource_classes = [PublicationResource]
-    formats = [CSV, XLSX]
+    formats = list(FILE_FORMATS.values())
     list_display = ["title", "isbn_display", "price", "on_sale", "stock", "reorder_level", "published"]
     list_display_links = ["title"]
     list_editable = ["price", "on_sale"]
@@ -232,12 +220,13 @@ class TopicAdmin(ChangesCatalogue, admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ChangesCatalogue, admin.ModelAdmin):
     list_display = ["name", "organisation", "publication", "status", "created", "excerpt"]
     list_filter = ["status", "created"]
     list_select_related = ["publication"]
     search_fields = ["name", "email", "organisation", "body", "publication__title"]
-    readonly_fields = ["publication", "ip_address", "created", "moderated_at", "moderated_by"]
+    # Status changes only through the approve/reject actions, which record who moderated.
+    readonly_fields = ["publication", "status", "ip_address", "created", "moderated_at", "moderated_by"]
     actions = ["approve", "reject"]
 
     @admin.display(description="comment")

@@ -5,6 +5,23 @@ from django import forms
 from .models import Comment
 
 
+def split_lines(text) -> list[str]:
+    """A list of strings from text with one per line; blank lines dropped."""
+    return [line.strip() for line in str(text or "").splitlines() if line.strip()]
+
+
+class LinesField(forms.CharField):
+    """A list of strings (key findings, authors) edited as lines of text."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "cols": 80})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return split_lines(value)
+
+
 class CommentForm(forms.ModelForm):
     # Hidden from people by CSS and aria-hidden; bots that fill every field reveal themselves.
     website = forms.CharField(required=False, label="Leave this field empty")

@@ -5,8 +5,8 @@ from functools import lru_cache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from stdnum import isbn as stdnum_isbn
 from stdnum import exceptions as stdnum_errors
+from stdnum import isbn as stdnum_isbn
 
 _MESSAGES = {
     stdnum_errors.InvalidChecksum: "The check digit is wrong: this is not a valid ISBN.",

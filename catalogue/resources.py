@@ -10,8 +10,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from import_export import fields, resources, widgets
+from import_export.formats.base_formats import CSV, XLSX
 
 from . import isbn, services
+from .forms import split_lines
 from .models import Publication, StockMovement, Topic
 
 
@@ -19,10 +21,14 @@ class LinesWidget(widgets.Widget):
     """A list of strings in one cell, one per line (key findings, authors)."""
 
     def clean(self, value, row=None, **kwargs):
-        return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+        return split_lines(value)
 
     def render(self, value, obj=None, **kwargs):
         return "\n".join(value or [])
+
+
+# The file formats staff import and export, by file name ending.
+FILE_FORMATS = {".csv": CSV, ".xlsx": XLSX}
 
 
 class NumberWidget(widgets.Widget):

@@ -6,7 +6,13 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from catalogue.models import Comment, PriceChange
-from tests.factories import CommentFactory, PublicationFactory, StaffFactory, TopicFactory, UserFactory
+from tests.factories import (
+    CommentFactory,
+    PublicationFactory,
+    StaffFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +183,7 @@ def test_patch_with_a_token_changes_the_price_and_records_who(api, seed):
     manager = StaffFactory(permissions=["catalogue.change_publication"])
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
 
-    response = api.patch(f"/api/publications/978-1-909029-08-8/", {"price": "9.75", "on_sale": False}, format="json")
+    response = api.patch("/api/publications/978-1-909029-08-8/", {"price": "9.75", "on_sale": False}, format="json")
 
     assert response.status_code == 200
     assert (response.data["price"], response.data["on_sale"]) == ("9.75", False)

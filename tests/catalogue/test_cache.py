@@ -6,7 +6,12 @@ import pytest
 
 from catalogue import services
 from catalogue.models import Comment
-from tests.factories import CommentFactory, PublicationFactory, StaffFactory, TopicFactory
+from tests.factories import (
+    CommentFactory,
+    PublicationFactory,
+    StaffFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)  # invalidation happens on commit
 

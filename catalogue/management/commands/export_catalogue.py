@@ -3,11 +3,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from import_export.formats.base_formats import CSV, XLSX
 
-from catalogue.resources import PublicationResource
-
-FORMATS = {".csv": CSV, ".xlsx": XLSX}
+from catalogue.resources import FILE_FORMATS, PublicationResource
 
 
 class Command(BaseCommand):
@@ -17,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, file: Path, **options):
-        file_format = FORMATS.get(file.suffix.lower())
+        file_format = FILE_FORMATS.get(file.suffix.lower())
         if file_format is None:
             raise CommandError(f"{file}: give a .csv or .xlsx file.")
         dataset = PublicationResource().export()

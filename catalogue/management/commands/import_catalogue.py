@@ -4,11 +4,8 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from import_export.formats.base_formats import CSV, XLSX
 
-from catalogue.resources import PublicationResource
-
-FORMATS = {".csv": CSV, ".xlsx": XLSX}
+from catalogue.resources import FILE_FORMATS, PublicationResource
 
 
 class Command(BaseCommand):
@@ -23,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report, change nothing.")
 
     def handle(self, *args, file: Path, user=None, dry_run=False, **options):
-        file_format = FORMATS.get(file.suffix.lower())
+        file_format = FILE_FORMATS.get(file.suffix.lower())
         if file_format is None:
             raise CommandError(f"{file}: give a .csv or .xlsx file.")
         if not file.exists():
