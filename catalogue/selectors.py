@@ -1,5 +1,6 @@
 """The catalogue's reads, shared by the API, the pages and the admin."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -39,10 +40,11 @@ def publication_detail() -> QuerySet:
 
 
 def publication_by_isbn(raw: str, queryset: QuerySet | None = None) -> Publication:
-    """The publication with this ISBN written any way, or 404."""
-    isbn13 = isbn.normalise_or_none(raw)
-    if isbn13 is None:
-        raise Http404("No publication has that ISBN.")
+    """The publication with this ISBN written any way, or 404 (saying why, if it is no ISBN at all)."""
+    try:
+        isbn13 = isbn.normalise(raw)
+    except ValidationError as error:
+        raise Http404(f"{raw!r} is not an ISBN: {error.messages[0]}") from None
     try:
         return (queryset if queryset is not None else Publication.objects.all()).get(isbn=isbn13)
     except Publication.DoesNotExist:

@@ -107,11 +107,21 @@ def test_admin_refuses_a_stock_movement_below_zero_with_a_message(staff_client, 
     assert seed.stock == 20
 
 
-def test_admin_refuses_a_wrong_isbn_with_a_clear_message(staff_client, seed):
-    response = staff_client.post(f"{CHANGELIST}{seed.pk}/change/", change_form_data(seed, isbn="978-1-909029-08-9"))
+@pytest.mark.parametrize(
+    "isbn, message",
+    [
+        ("978-1-909029-08-9", "The check digit is wrong"),
+        ("978-1-909029-08", "An ISBN has 10 or 13 digits"),
+        ("978-1-9O9029-08-8", "An ISBN has only digits"),
+    ],
+)
+def test_admin_refuses_a_wrong_isbn_with_a_clear_message(staff_client, seed, isbn, message):
+    response = staff_client.post(f"{CHANGELIST}{seed.pk}/change/", change_form_data(seed, isbn=isbn))
 
     assert response.status_code == 200
-    assert "The check digit is wrong" in response.text
+    assert message in response.text
+    seed.refresh_from_db()
+    assert seed.isbn == "9781909029088"
 
 
 def test_admin_stores_an_isbn10_as_its_isbn13(staff_client, seed):

@@ -150,9 +150,26 @@ def test_detail_shows_content_topics_authors_and_approved_comment_count(api, see
     assert data["comment_count"] == 2
 
 
-@pytest.mark.parametrize("written", ["9781909029095", "9781909029089", "not-an-isbn"])
-def test_detail_of_an_unknown_or_invalid_isbn_is_404(api, seed, written):
-    assert api.get(f"/api/publications/{written}/").status_code == 404
+def test_detail_of_an_unknown_isbn_is_404(api, seed):
+    response = api.get("/api/publications/9781909029095/")
+
+    assert response.status_code == 404
+    assert response.data["detail"] == "No publication has that ISBN."
+
+
+@pytest.mark.parametrize(
+    "written, reason",
+    [
+        ("978-1-909029-08-9", "The check digit is wrong"),
+        ("97819090290", "An ISBN has 10 or 13 digits"),
+        ("978190902908X", "An ISBN has only digits"),
+    ],
+)
+def test_detail_of_an_invalid_isbn_is_404_saying_why(api, seed, written, reason):
+    response = api.get(f"/api/publications/{written}/")
+
+    assert response.status_code == 404
+    assert reason in response.data["detail"]
 
 
 def test_detail_query_count_is_fixed(api, seed, django_assert_max_num_queries):
