@@ -50,6 +50,14 @@ class Publication(models.Model):
         "print price (£)", max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
     on_sale = models.BooleanField("on sale", default=True)
+    vat_rate = models.DecimalField(
+        "VAT rate",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="As a fraction of the net price: 0 for printed books (zero-rated in the UK), 0.2 for 20%.",
+    )
     cover = models.ImageField(upload_to="covers/", blank=True)
     stock = models.PositiveIntegerField(default=0, editable=False)
     reorder_level = models.PositiveIntegerField(

@@ -12,10 +12,10 @@ from .ratelimits import RATE_LIMITED_DETAIL, retry_after_seconds
 
 
 def exception_handler(exc, context):
-    """Business errors become 409 with a code, model validation 400 with field messages,
+    """Business errors become 409 (or their own status) with a code, model validation 400 with field messages,
     rate limits 429 with Retry-After; everything else is DRF's usual answer."""
     if isinstance(exc, ShopError):
-        return Response({"code": exc.code, "detail": exc.message, **exc.details}, status=status.HTTP_409_CONFLICT)
+        return Response({"code": exc.code, "detail": exc.message, **exc.details}, status=exc.http_status)
     if isinstance(exc, Ratelimited):
         response = Response(
             {"code": "rate_limited", "detail": RATE_LIMITED_DETAIL},

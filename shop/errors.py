@@ -6,6 +6,7 @@ class ShopError(Exception):
 
     code = "shop_error"
     message = "The request conflicts with the shop's rules."
+    http_status = 409
 
     def __init__(self, message: str | None = None, **details):
         self.message = message or self.message

@@ -39,8 +39,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "import_export",
+    "django_countries",
     "shop",
     "catalogue",
+    "orders",
+    "worker",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +156,8 @@ FULFILMENT_SECRET = env("FULFILMENT_SECRET", default="")
 # --- The shop ---------------------------------------------------------------------------
 SHOP_NAME = env("SHOP_NAME", default="Print shop")
 SHOP_CURRENCY = "GBP"
+# Minutes a placed order waits for payment before it expires and its stock returns.
+ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=30)
 # django-ratelimit rates ("count/period"), per client IP.
 COMMENT_RATE = env("COMMENT_RATE", default="5/10m")
 # Public catalogue reads are cached; writes invalidate at once, this bounds anything else.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("catalogue.api_urls")),
+    path("api/", include("orders.api_urls")),
     path("", include("catalogue.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,224 @@
+"""The orders' JSON API: place an order, follow it with its token, pay for it, and Stripe's webhook."""
+
+import hashlib
+import json
+import logging
+
+from django.conf import settings
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue import isbn as isbn_rules
+from catalogue.models import Publication
+
+from . import gateway, services
+from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange
+
+log = logging.getLogger(__name__)
+MAX_LINES = 30
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    postcode = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    country = CountryField()
+
+    def validate(self, data):
+        if data["country"] == "GB" and not data["postcode"].strip():
+            raise serializers.ValidationError({"postcode": "A UK address needs a postcode."})
+        return data
+
+
+class ItemSerializer(serializers.Serializer):
+    isbn = serializers.CharField(max_length=20)
+    quantity = serializers.IntegerField(min_value=1, max_value=99)
+
+    def validate_isbn(self, value):
+        try:
+            return isbn_rules.normalise(value)
+        except Exception as error:  # django ValidationError carries the reason
+            raise serializers.ValidationError(getattr(error, "messages", [str(error)])) from None
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    delivery = AddressSerializer()
+    delivery_method = serializers.SlugRelatedField(slug_field="code", queryset=DeliveryMethod.objects.filter(active=True))
+    items = ItemSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+
+    def validate_items(self, items):
+        quantities: dict[str, int] = {}
+        for item in items:
+            quantities[item["isbn"]] = quantities.get(item["isbn"], 0) + item["quantity"]
+        publications = Publication.objects.in_bulk(list(quantities), field_name="isbn")
+        errors = [f"No publication has ISBN {isbn}." for isbn in quantities if isbn not in publications]
+        errors += [f"{isbn} is not on sale." for isbn, p in publications.items() if not p.on_sale]
+        errors += [f"At most 99 copies of {isbn} per order." for isbn, n in quantities.items() if n > 99]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return [(publications[isbn], quantity) for isbn, quantity in quantities.items()]
+
+    def validate(self, data):
+        zone = DeliveryZone.for_country(data["delivery"]["country"])
+        if zone is None or data["delivery_method"].zone_id != zone.pk:
+            choices = ", ".join(zone.methods.filter(active=True).values_list("code", flat=True)) if zone else "none"
+            raise serializers.ValidationError(
+                {"delivery_method": f"Not available for {data['delivery']['country']}; choose one of: {choices}."}
+            )
+        return data
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["isbn", "title", "quantity", "unit_price", "line_total"]
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderStatusChange
+        fields = ["from_status", "to_status", "changed_at", "note"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    delivery_address = serializers.SerializerMethodField()
+    delivery_method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    payment = serializers.SerializerMethodField()
+    status_url = serializers.SerializerMethodField()
+    history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "number", "status", "email", "lines", "subtotal", "delivery", "vat", "total", "currency",
+            "delivery_address", "delivery_method", "payment", "status_url", "placed_at", "expires_at",
+            "paid_at", "history",
+        ]  # fmt: skip
+
+    def get_delivery_address(self, order) -> dict:
+        return {field: str(getattr(order, field)) for field in ("name", "line1", "line2", "city", "postcode", "country")}
+
+    def get_payment(self, order) -> dict:
+        payable = order.status == Order.Status.PENDING_PAYMENT
+        return {
+            "provider": "stripe",
+            "payment_intent": order.payment_intent,
+            "client_secret": order.client_secret if payable else "",
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY if payable else "",
+        }
+
+    def get_status_url(self, order) -> str:
+        return self.context["request"].build_absolute_uri(f"/orders/{order.number}/?token={order.token}")
+
+
+def _fingerprint(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _order_for(number: str, token: str) -> Order:
+    """The order, only for the holder of its token: a wrong token or number looks the same."""
+    order = Order.objects.filter(number=number).prefetch_related("lines", "status_changes").select_related("delivery_method").first()
+    if order is None or not token or not constant_time_compare(order.token, token):
+        raise NotFound("No such order.")
+    return order
+
+
+class OrderCreate(APIView):
+    """Place an order for print copies. Send an `Idempotency-Key` header to retry safely."""
+
+    @extend_schema(
+        request=OrderCreateSerializer,
+        responses={
+            201: OrderSerializer,
+            400: OpenApiResponse(description="Field messages"),
+            409: OpenApiResponse(description="insufficient_stock (with isbn and available), idempotency_key_reused"),
+            503: OpenApiResponse(description="payment_unavailable: nothing reserved, try again"),
+        },
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    )
+    def post(self, request):
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order = services.order_place(
+            email=data["email"],
+            address=dict(data["delivery"]),
+            delivery_method=data["delivery_method"],
+            items=data["items"],
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            fingerprint=_fingerprint(request.data),
+        )
+        order = Order.objects.prefetch_related("lines", "status_changes").get(pk=order.pk)
+        return Response(OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetail(APIView):
+    """The order and its status, for the holder of the token in its status link."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, required=True)],
+        responses={200: OrderSerializer, 404: OpenApiResponse(description="No such order")},
+    )
+    def get(self, request, number):
+        order = _order_for(number, request.query_params.get("token", ""))
+        return Response(OrderSerializer(order, context={"request": request}).data)
+
+
+class PaySerializer(serializers.Serializer):
+    token = serializers.CharField()
+    payment_method = serializers.RegexField(r"^pm_\w+$", max_length=100)
+
+
+class OrderPay(APIView):
+    """Pay with the card entered on the checkout page (a PaymentMethod id from Stripe.js).
+
+    `requires_action` means 3-D Secure: finish it with `stripe.confirmCardPayment(client_secret)`."""
+
+    @extend_schema(
+        request=PaySerializer,
+        responses={200: OpenApiResponse(description="status (succeeded, requires_action, requires_payment_method), client_secret, error, order_status")},
+    )
+    def post(self, request, number):
+        serializer = PaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = _order_for(number, serializer.validated_data["token"])
+        intent = services.order_pay(order=order, payment_method=serializer.validated_data["payment_method"])
+        order.refresh_from_db(fields=["status"])
+        return Response(
+            {
+                "status": intent.status,
+                "client_secret": intent.client_secret if intent.status == "requires_action" else "",
+                "error": intent.error,
+                "order_status": order.status,
+            }
+        )
+
+
+@extend_schema(exclude=True)
+class StripeWebhook(APIView):
+    """Stripe's signed events. Anything unsigned or forged is a 400 and changes nothing."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def post(self, request):
+        try:
+            event = gateway.webhook_event(request.body, request.headers.get("Stripe-Signature", ""))
+        except Exception as error:  # a bad payload or signature: say no, change nothing
+            log.warning("Rejected a Stripe webhook: %s", error)
+            return Response({"code": "invalid_signature", "detail": "Signature verification failed."}, status=400)
+        stored = services.stripe_event_receive(event)
+        return Response({"received": stored.event_id, "outcome": stored.outcome})
+
+
+stripe_webhook = csrf_exempt(StripeWebhook.as_view())

@@ -1,0 +1,26 @@
+"""The orders' business errors."""
+
+from shop.errors import ShopError
+
+
+class InvalidTransition(ShopError):
+    code = "invalid_transition"
+
+    def __init__(self, *, number: str, current: str, wanted: str):
+        super().__init__(f"Order {number} is {current} and cannot become {wanted}.", status=current, wanted=wanted)
+
+
+class PaymentUnavailable(ShopError):
+    code = "payment_unavailable"
+    message = "Card payments are not available just now. Nothing has been charged; please try again in a few minutes."
+    http_status = 503
+
+
+class IdempotencyKeyReused(ShopError):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different order."
+
+
+class IdempotentRequestInProgress(ShopError):
+    code = "request_in_progress"
+    message = "An order with this Idempotency-Key is still being placed; retry in a moment."

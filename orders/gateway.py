@@ -1,0 +1,139 @@
+"""The one module that talks to Stripe (stripe-python); everything else calls these functions.
+
+Amounts cross this boundary as integer pence. Stripe being down, slow or refusing our
+request raises PaymentUnavailable; a declined card is an answer (Intent.error), not an error.
+No function here may be called while the caller holds a database row lock.
+"""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+
+from .errors import PaymentUnavailable
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 10
+UNAVAILABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.AuthenticationError)
+
+
+def to_pence(amount: Decimal) -> int:
+    pence = amount * 100
+    if pence != pence.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of pence")
+    return int(pence)
+
+
+def from_pence(pence: int) -> Decimal:
+    return (Decimal(pence) / 100).quantize(Decimal("0.01"))
+
+
+def _configure() -> None:
+    stripe.api_key = settings.STRIPE_SECRET_KEY
+    stripe.api_base = settings.STRIPE_API_BASE
+    stripe.max_network_retries = 1
+    stripe.enable_telemetry = False
+    if not isinstance(stripe.default_http_client, stripe.RequestsClient):
+        stripe.default_http_client = stripe.RequestsClient(timeout=TIMEOUT_SECONDS)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the shop needs to know of a PaymentIntent."""
+
+    id: str
+    status: str
+    amount_pence: int
+    currency: str
+    client_secret: str
+    order_number: str
+    latest_charge: str
+    error: str  # why the last attempt failed, in words a reader understands
+
+    @classmethod
+    def from_stripe(cls, intent) -> "Intent":
+        """From a stripe PaymentIntent or the plain dict of one (a webhook's payload)."""
+        if isinstance(intent, stripe.StripeObject):
+            intent = intent.to_dict()
+        last_error = intent.get("last_payment_error") or {}
+        charge = intent.get("latest_charge") or ""
+        return cls(
+            id=intent["id"],
+            status=intent["status"],
+            amount_pence=int(intent["amount"]),
+            currency=intent["currency"],
+            client_secret=intent.get("client_secret") or "",
+            order_number=(intent.get("metadata") or {}).get("order_number", ""),
+            latest_charge=charge if isinstance(charge, str) else charge.get("id", ""),
+            error=last_error.get("message", ""),
+        )
+
+
+def _call(what: str, function, *args, **kwargs):
+    _configure()
+    try:
+        return function(*args, **kwargs)
+    except UNAVAILABLE as error:
+        log.warning("Stripe unavailable (%s): %s", what, error)
+        raise PaymentUnavailable() from error
+
+
+def payment_intent_create(*, order_number: str, amount: Decimal, currency: str) -> Intent:
+    """A card PaymentIntent for an order; the order number as idempotency key makes a retry
+    return the same PaymentIntent instead of a second one."""
+    intent = _call(
+        "create payment intent",
+        stripe.PaymentIntent.create,
+        amount=to_pence(amount),
+        currency=currency.lower(),
+        payment_method_types=["card"],
+        metadata={"order_number": order_number},
+        idempotency_key=f"order-{order_number}",
+    )
+    return Intent.from_stripe(intent)
+
+
+def payment_intent_retrieve(intent_id: str) -> Intent:
+    return Intent.from_stripe(_call("retrieve payment intent", stripe.PaymentIntent.retrieve, intent_id))
+
+
+def payment_intent_pay(intent_id: str, *, payment_method: str) -> Intent:
+    """Attach the card the reader entered and confirm. A declined card comes back with
+    `error` set; a card that needs 3-D Secure comes back as `requires_action`."""
+    _call("attach payment method", stripe.PaymentIntent.modify, intent_id, payment_method=payment_method)
+    try:
+        intent = _call("confirm payment intent", stripe.PaymentIntent.confirm, intent_id)
+    except stripe.CardError as error:
+        log.info("Card declined for %s: %s", intent_id, error.user_message)
+        return payment_intent_retrieve(intent_id)
+    except stripe.InvalidRequestError as error:
+        log.info("Payment intent %s not confirmable: %s", intent_id, error.user_message)
+        return payment_intent_retrieve(intent_id)
+    return Intent.from_stripe(intent)
+
+
+def payment_intent_cancel(intent_id: str) -> Intent:
+    """Cancel an unpaid PaymentIntent; one that has meanwhile succeeded is returned as it is."""
+    try:
+        return Intent.from_stripe(_call("cancel payment intent", stripe.PaymentIntent.cancel, intent_id))
+    except stripe.InvalidRequestError:
+        return payment_intent_retrieve(intent_id)
+
+
+def refund_create(*, intent_id: str, amount: Decimal, idempotency_key: str) -> str:
+    refund = _call(
+        "refund",
+        stripe.Refund.create,
+        payment_intent=intent_id,
+        amount=to_pence(amount),
+        idempotency_key=idempotency_key,
+    )
+    return refund["id"]
+
+
+def webhook_event(payload: bytes, signature: str) -> dict:
+    """The verified event as a plain dict; ValueError or stripe.SignatureVerificationError for
+    anything unsigned, forged or too old."""
+    return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET).to_dict(for_json=True)

@@ -1,0 +1,211 @@
+"""Orders and their invariants: delivery rates, order lines with price snapshots, the status
+history, and the Stripe events received.
+
+Status changes only through orders.services, along the transitions in Order.TRANSITIONS,
+and each one is recorded with its time in OrderStatusChange.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from catalogue.models import Publication
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+# Order numbers are read out on the phone: no 0/O, 1/I/L, 5/S, 2/Z.
+NUMBER_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+
+
+def new_order_number() -> str:
+    code = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+    return f"PS-{code[:4]}-{code[4:]}"
+
+
+def new_order_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class DeliveryZone(models.Model):
+    """Where a set of delivery methods applies: a list of countries, or the rest of the world."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    countries = CountryField(multiple=True, blank=True)
+    rest_of_world = models.BooleanField(
+        default=False, help_text="Covers every country that no other zone lists (one zone at most)."
+    )
+
+    class Meta:
+        ordering = ["rest_of_world", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["rest_of_world"], condition=Q(rest_of_world=True), name="one_rest_of_world_zone")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def for_country(cls, country: str) -> "DeliveryZone | None":
+        zones = list(cls.objects.all())
+        for zone in zones:
+            if not zone.rest_of_world and country in [c.code for c in zone.countries]:
+                return zone
+        return next((zone for zone in zones if zone.rest_of_world), None)
+
+
+class DeliveryMethod(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    zone = models.ForeignKey(DeliveryZone, on_delete=models.PROTECT, related_name="methods")
+    price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    free_over = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Orders whose items come to at least this much travel free."
+    )
+    vat_rate = models.DecimalField(
+        "VAT rate", max_digits=4, decimal_places=3, default=Decimal("0"),
+        help_text="Fraction of the net charge; delivery of zero-rated books is zero-rated too.",
+    )  # fmt: skip
+    estimate = models.CharField(max_length=100, blank=True, help_text="e.g. 2-4 working days")
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["zone", "position", "price"]
+
+    def __str__(self):
+        return f"{self.name} ({self.zone})"
+
+    def charge_for(self, subtotal: Decimal) -> Decimal:
+        if self.free_over is not None and subtotal >= self.free_over:
+            return Decimal("0.00")
+        return self.price
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Awaiting payment"
+        PAID = "paid", "Paid"
+        FULFILMENT_REQUESTED = "fulfilment_requested", "Sent to the warehouse"
+        DISPATCHED = "dispatched", "Dispatched"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
+
+    TRANSITIONS = {
+        Status.PENDING_PAYMENT: {Status.PAID, Status.CANCELLED},
+        Status.PAID: {Status.FULFILMENT_REQUESTED, Status.REFUNDED, Status.PARTIALLY_REFUNDED},
+        Status.FULFILMENT_REQUESTED: {Status.DISPATCHED, Status.REFUNDED, Status.PARTIALLY_REFUNDED},
+        Status.DISPATCHED: {Status.REFUNDED, Status.PARTIALLY_REFUNDED},
+        Status.PARTIALLY_REFUNDED: {Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.FULFILMENT_REQUESTED, Status.DISPATCHED},
+        Status.CANCELLED: set(),
+        Status.REFUNDED: set(),
+    }
+    # The timestamp a status sets when the order enters it.
+    STATUS_TIMESTAMPS = {Status.PAID: "paid_at", Status.CANCELLED: "cancelled_at"}
+
+    number = models.CharField(max_length=16, unique=True, default=new_order_number, editable=False)
+    token = models.CharField(max_length=64, default=new_order_token, editable=False)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True)
+
+    email = models.EmailField()
+    name = models.CharField("recipient", max_length=150)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    delivery_method = models.ForeignKey(DeliveryMethod, on_delete=models.PROTECT, related_name="orders")
+
+    subtotal = models.DecimalField(**MONEY)
+    delivery = models.DecimalField(**MONEY)
+    vat = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="GBP")
+
+    payment_intent = models.CharField(max_length=64, blank=True, db_index=True)
+    client_secret = models.CharField(max_length=128, blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+
+    needs_attention = models.BooleanField(default=False, db_index=True)
+    attention_reason = models.TextField(blank=True)
+
+    placed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total=models.F("subtotal") + models.F("delivery")), name="order_total_is_subtotal_plus_delivery"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+class OrderLine(models.Model):
+    """A publication in an order, with its price as it was when the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="order_lines")
+    isbn = models.CharField("ISBN", max_length=13)
+    title = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(99)])
+    unit_price = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(**MONEY)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=3)
+    vat = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "publication"], name="one_line_per_publication"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.title}"
+
+
+class OrderStatusChange(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class StripeEvent(models.Model):
+    """Each Stripe event once: a replayed event finds its id here and changes nothing."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    payment_intent = models.CharField(max_length=64, blank=True, db_index=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
+    outcome = models.CharField(max_length=255, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
