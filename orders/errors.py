@@ -24,3 +24,10 @@ class IdempotencyKeyReused(ShopError):
 class IdempotentRequestInProgress(ShopError):
     code = "request_in_progress"
     message = "An order with this Idempotency-Key is still being placed; retry in a moment."
+
+
+class RefundRefused(ShopError):
+    code = "refund_exceeds_payment"
+
+    def __init__(self, *, amount: str, refundable: str):
+        super().__init__(f"A refund of £{amount} is more than the £{refundable} still refundable.", amount=amount, refundable=refundable)

@@ -103,7 +103,8 @@ class Order(models.Model):
         Status.FULFILMENT_REQUESTED: {Status.DISPATCHED, Status.REFUNDED, Status.PARTIALLY_REFUNDED},
         Status.DISPATCHED: {Status.REFUNDED, Status.PARTIALLY_REFUNDED},
         Status.PARTIALLY_REFUNDED: {Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.FULFILMENT_REQUESTED, Status.DISPATCHED},
-        Status.CANCELLED: set(),
+        # A payment that arrives after the order expired: the copies are reserved again.
+        Status.CANCELLED: {Status.PAID},
         Status.REFUNDED: set(),
     }
     # The timestamp a status sets when the order enters it.
@@ -209,3 +210,39 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class Refund(models.Model):
+    """Money returned to the reader through Stripe; created before Stripe is asked, so a failed
+    attempt is retried with the same idempotency key and can never refund twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for Stripe"
+        SUCCEEDED = "succeeded", "Refunded"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    reason = models.CharField(max_length=255, blank=True)
+    restock = models.BooleanField(default=False, help_text="The copies came back and returned to stock.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_refund_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, default=new_order_token, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"£{self.amount} on {self.order}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    amount = models.DecimalField(**MONEY)
+
+    def __str__(self):
+        return f"{self.quantity} × {self.order_line.title}"

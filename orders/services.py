@@ -13,14 +13,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from catalogue import services as catalogue_services
+from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 
 from . import gateway
-from .errors import IdempotencyKeyReused, IdempotentRequestInProgress, InvalidTransition, PaymentUnavailable
-from .models import DeliveryMethod, Order, OrderLine, OrderStatusChange, StripeEvent
+from .errors import IdempotencyKeyReused, IdempotentRequestInProgress, InvalidTransition, PaymentUnavailable, RefundRefused
+from .models import DeliveryMethod, Order, OrderLine, OrderStatusChange, Refund, RefundLine, StripeEvent
 
 log = logging.getLogger(__name__)
 PENNY = Decimal("0.01")
@@ -200,26 +202,167 @@ def order_pay(*, order: Order, payment_method: str) -> gateway.Intent:
     return intent
 
 
+def _flag(order: Order, reason: str) -> None:
+    log.error("Order %s needs attention: %s", order.number, reason)
+    Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason)
+
+
 @transaction.atomic
 def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
-    """Apply a succeeded PaymentIntent to its order: paid, if the amount and currency are the order's."""
+    """Apply a succeeded PaymentIntent to its order: paid, if the amount and currency are the order's.
+
+    A payment for an order that has meanwhile expired reserves its copies again; if they are
+    gone, the payment is refunded once this transaction has committed."""
     order = Order.objects.select_for_update().filter(payment_intent=intent.id).first()
     if order is None:
         log.warning("Payment %s succeeded for no known order (%s)", intent.id, intent.order_number)
         return None
-    if order.status != Order.Status.PENDING_PAYMENT:
+    if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED) or order.paid_at:
         return order  # already applied (a webhook after the checkout, or a replay)
     expected = (gateway.to_pence(order.total), order.currency.lower())
     if (intent.amount_pence, intent.currency.lower()) != expected:
-        reason = (
-            f"Stripe reports {intent.amount_pence} {intent.currency} paid on {intent.id}, "
-            f"but the order is for {expected[0]} {expected[1]}: not marked paid."
-        )
-        log.error("Order %s: %s", order.number, reason)
-        Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason)
+        _flag(order, f"Stripe reports {intent.amount_pence} {intent.currency} paid on {intent.id}, "
+                     f"but the order is for {expected[0]} {expected[1]}: not marked paid.")  # fmt: skip
         return order
-    _transition(order, Order.Status.PAID, note=f"Payment {intent.id} ({source})")
+    if order.status == Order.Status.PENDING_PAYMENT:
+        _transition(order, Order.Status.PAID, note=f"Payment {intent.id} ({source})")
+        return order
+    if order.refunds.exists():
+        return order  # a late payment already being refunded
+    try:
+        with transaction.atomic():
+            _reserve(order)
+            _transition(order, Order.Status.PAID, note=f"Paid after it expired ({source}); copies reserved again")
+    except InsufficientStock as shortage:
+        _flag(order, f"Paid after it expired, but only {shortage.details['available']} of {shortage.details['isbn']} "
+                     "are left: the payment is refunded in full.")  # fmt: skip
+        # Created under the order's lock, so a second event finds it; sent once committed.
+        refund = Refund.objects.create(order=order, amount=order.total, reason="Paid after the order expired; copies gone")
+        transaction.on_commit(lambda: _send_quietly(refund))
     return order
+
+
+def _reserve(order: Order) -> None:
+    for line in order.lines.select_related("publication").order_by("publication_id"):
+        catalogue_services.stock_adjust(
+            publication=line.publication, delta=-line.quantity, reason=StockMovement.Reason.SALE, order_number=order.number
+        )
+
+
+def _send_quietly(refund: Refund) -> None:
+    try:
+        refund_send(refund=refund)
+    except PaymentUnavailable:
+        log.warning("Refund %s on %s left pending: Stripe unavailable", refund.pk, refund.order.number)
+
+
+def order_expire(*, order: Order) -> Order:
+    """Cancel an order that was not paid in time: its PaymentIntent first (outside any lock),
+    then the order, returning its stock. A payment that succeeded meanwhile wins instead.
+    Stripe unavailable raises PaymentUnavailable and leaves the order for the next run."""
+    if order.payment_intent:
+        intent = gateway.payment_intent_cancel(order.payment_intent)
+        if intent.status == "succeeded":
+            return payment_succeeded(intent=intent, source="found when it was due to expire")
+        if intent.status == "processing":
+            return order  # the bank has not answered yet; look again next time
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != Order.Status.PENDING_PAYMENT:
+            return order
+        return order_cancel(
+            order=order, note=f"Not paid within {settings.ORDER_PAYMENT_MINUTES} minutes; payment cancelled"
+        )
+
+
+def payment_reconcile(*, order: Order) -> Order:
+    """Ask Stripe about a pending order whose webhook may have been lost, and apply the answer."""
+    intent = gateway.payment_intent_retrieve(order.payment_intent)
+    if intent.status == "succeeded":
+        return payment_succeeded(intent=intent, source="reconciliation") or order
+    return order
+
+
+# --- Refunds -----------------------------------------------------------------------------
+
+REFUNDABLE = {
+    Order.Status.PAID, Order.Status.FULFILMENT_REQUESTED, Order.Status.DISPATCHED, Order.Status.PARTIALLY_REFUNDED,
+}  # fmt: skip
+
+
+def order_refund(*, order: Order, quantities: dict[int, int] | None = None, restock: bool = False, by=None, reason: str = "") -> Refund:
+    """Refund the whole order, or some copies of some lines ({order line id: copies}), through Stripe.
+
+    Never more than was paid: what earlier refunds returned, or are still returning, is taken
+    off first. If Stripe is unavailable the refund stays pending (PaymentUnavailable);
+    refund_send sends it again with the same idempotency key."""
+    refund = _refund_prepare(order=order, quantities=quantities, restock=restock, by=by, reason=reason)
+    return refund_send(refund=refund)
+
+
+@transaction.atomic
+def _refund_prepare(*, order, quantities, restock, by, reason) -> Refund:
+    order = _locked(order)
+    if order.status not in REFUNDABLE:
+        raise InvalidTransition(number=order.number, current=order.status, wanted=Order.Status.REFUNDED)
+    refunded = order.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    remaining = order.total - refunded
+    already = dict(
+        RefundLine.objects.filter(refund__order=order).values("order_line").annotate(n=Sum("quantity")).values_list("order_line", "n")
+    )
+    lines = {line.pk: line for line in order.lines.all()}
+    if quantities is None:
+        copies = {pk: line.quantity - already.get(pk, 0) for pk, line in lines.items()}
+        copies = {pk: n for pk, n in copies.items() if n > 0}
+        amount = remaining
+    else:
+        unknown = set(quantities) - set(lines)
+        if unknown:
+            raise ValidationError({"lines": f"Not lines of order {order.number}: {sorted(unknown)}."})
+        copies = {pk: n for pk, n in quantities.items() if n}
+        for pk, n in copies.items():
+            left = lines[pk].quantity - already.get(pk, 0)
+            if not 0 < n <= left:
+                raise ValidationError({"lines": f"{lines[pk].title}: {left} copies can still be refunded, not {n}."})
+        amount = sum((lines[pk].unit_price * n for pk, n in copies.items()), Decimal("0.00"))
+    if amount <= 0 or amount > remaining:
+        raise RefundRefused(amount=str(amount), refundable=str(remaining))
+    refund = Refund.objects.create(order=order, amount=amount, restock=restock, created_by=by, reason=reason)
+    RefundLine.objects.bulk_create(
+        RefundLine(refund=refund, order_line=lines[pk], quantity=n, amount=lines[pk].unit_price * n) for pk, n in copies.items()
+    )
+    return refund
+
+
+def refund_send(*, refund: Refund) -> Refund:
+    """Ask Stripe for the refund (idempotent by the refund's key), then record it."""
+    if refund.status == Refund.Status.SUCCEEDED:
+        return refund
+    stripe_refund_id = gateway.refund_create(
+        intent_id=refund.order.payment_intent, amount=refund.amount, idempotency_key=f"refund-{refund.idempotency_key}"
+    )
+    return _refund_complete(refund=refund, stripe_refund_id=stripe_refund_id)
+
+
+@transaction.atomic
+def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.status == Refund.Status.SUCCEEDED:
+        return refund
+    order = _locked(refund.order)
+    refund.status, refund.stripe_refund_id, refund.refunded_at = Refund.Status.SUCCEEDED, stripe_refund_id, timezone.now()
+    refund.save(update_fields=["status", "stripe_refund_id", "refunded_at"])
+    if refund.restock:
+        for refund_line in refund.lines.select_related("order_line__publication").order_by("order_line__publication_id"):
+            catalogue_services.stock_adjust(
+                publication=refund_line.order_line.publication, delta=refund_line.quantity,
+                reason=StockMovement.Reason.RETURN, order_number=order.number, by=refund.created_by,
+            )  # fmt: skip
+    if order.status in REFUNDABLE:
+        refunded = order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
+        status = Order.Status.REFUNDED if refunded >= order.total else Order.Status.PARTIALLY_REFUNDED
+        _transition(order, status, by=refund.created_by, note=f"Refunded £{refund.amount} ({refund.stripe_refund_id})")
+    return refund
 
 
 def stripe_event_receive(event: dict) -> StripeEvent:

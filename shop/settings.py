@@ -129,6 +129,10 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULE = {
+    "expire-unpaid-orders": {"task": "worker.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "reconcile-pending-payments": {"task": "worker.tasks.reconcile_pending_payments", "schedule": 120.0},
+}
 
 # --- Email ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
@@ -158,6 +162,8 @@ SHOP_NAME = env("SHOP_NAME", default="Print shop")
 SHOP_CURRENCY = "GBP"
 # Minutes a placed order waits for payment before it expires and its stock returns.
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=30)
+# After this many minutes a pending order's payment is looked up at Stripe (lost webhooks).
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=5)
 # django-ratelimit rates ("count/period"), per client IP.
 COMMENT_RATE = env("COMMENT_RATE", default="5/10m")
 # Public catalogue reads are cached; writes invalidate at once, this bounds anything else.

@@ -1,0 +1,41 @@
+"""Celery tasks: thin, idempotent, each loading what it needs and calling a service."""
+
+import logging
+
+from celery import shared_task
+
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.errors import PaymentUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def _each(what: str, objects, action) -> int:
+    """Apply `action` to each object; one failing (Stripe down, say) does not stop the rest."""
+    done = 0
+    for obj in objects:
+        try:
+            action(obj)
+            done += 1
+        except PaymentUnavailable:
+            log.warning("%s: Stripe unavailable for %s; left for the next run", what, obj)
+        except Exception:
+            log.exception("%s failed for %s", what, obj)
+    return done
+
+
+@shared_task(acks_late=True)
+def expire_unpaid_orders() -> int:
+    """Cancel orders not paid in time: their PaymentIntent, then the order, returning the stock."""
+    return _each("expiry", order_selectors.orders_to_expire(), lambda order: order_services.order_expire(order=order))
+
+
+@shared_task(acks_late=True)
+def reconcile_pending_payments() -> int:
+    """Ask Stripe about pending orders whose webhook may have been lost, and retry pending refunds."""
+    reconciled = _each(
+        "reconciliation", order_selectors.orders_to_reconcile(), lambda order: order_services.payment_reconcile(order=order)
+    )
+    _each("refund retry", order_selectors.refunds_to_retry(), lambda refund: order_services.refund_send(refund=refund))
+    return reconciled
