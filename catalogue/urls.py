@@ -10,5 +10,4 @@ urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("publications/<slug:slug>/", views.publication, name="publication"),
     path("publications/<slug:slug>/comments/", views.publication_comment, name="publication-comment"),
-    path("basket/", views.basket, name="basket"),
 ]

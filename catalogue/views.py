@@ -65,8 +65,3 @@ def publication_comment(request, slug):
         services.comment_submit(publication=publication, ip_address=request.META.get("REMOTE_ADDR"), **data)
     messages.success(request, "Thank you. Your comment is awaiting moderation and will appear once approved.")
     return redirect(f"{publication.get_absolute_url()}#comments")
-
-
-def basket(request):
-    """Until online checkout opens, the Buy button leads here and says how to order."""
-    return render(request, "catalogue/basket.html")

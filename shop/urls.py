@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("catalogue.api_urls")),
     path("api/", include("orders.api_urls")),
+    path("", include("orders.urls")),
     path("", include("catalogue.urls")),
 ]
 if settings.DEBUG:

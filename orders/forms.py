@@ -1,0 +1,53 @@
+"""Reader-facing forms: adding to the basket and checking out."""
+
+from django import forms
+from django_countries.fields import CountryField
+
+from catalogue import isbn as isbn_rules
+
+from .models import DeliveryMethod, DeliveryZone
+
+
+class AddToBasketForm(forms.Form):
+    isbn = forms.CharField(max_length=20)
+    quantity = forms.IntegerField(min_value=1, max_value=99, initial=1)
+
+    def clean_isbn(self):
+        return isbn_rules.normalise(self.cleaned_data["isbn"])
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(help_text="For your confirmation and dispatch emails.")
+    name = forms.CharField(label="Full name", max_length=150)
+    line1 = forms.CharField(label="Address line 1", max_length=200)
+    line2 = forms.CharField(label="Address line 2 (optional)", max_length=200, required=False)
+    city = forms.CharField(label="Town or city", max_length=100)
+    postcode = forms.CharField(max_length=20, required=False)
+    country = CountryField().formfield(initial="GB")
+    delivery_method = forms.ModelChoiceField(
+        queryset=DeliveryMethod.objects.filter(active=True).select_related("zone"), to_field_name="code", empty_label=None
+    )
+
+    AUTOCOMPLETE = {
+        "email": "email", "name": "name", "line1": "address-line1", "line2": "address-line2",
+        "city": "address-level2", "postcode": "postal-code", "country": "country",
+    }  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, token in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = token
+
+    def clean(self):
+        cleaned = super().clean()
+        country, method = cleaned.get("country"), cleaned.get("delivery_method")
+        if country == "GB" and not cleaned.get("postcode", "").strip():
+            self.add_error("postcode", "A UK address needs a postcode.")
+        if country and method:
+            zone = DeliveryZone.for_country(country)
+            if zone is None or method.zone_id != zone.pk:
+                self.add_error("delivery_method", "This delivery method does not go to the country you chose.")
+        return cleaned
+
+    def address(self) -> dict:
+        return {field: self.cleaned_data[field] for field in ("name", "line1", "line2", "city", "postcode", "country")}

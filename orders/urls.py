@@ -1,0 +1,16 @@
+"""Reader pages for buying: basket, checkout, payment, order status."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("basket/", views.basket, name="basket"),
+    path("basket/add/", views.basket_add, name="basket-add"),
+    path("basket/update/", views.basket_update, name="basket-update"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("checkout/payment/", views.payment, name="payment"),
+    path("orders/<str:number>/", views.order_status, name="order"),
+]

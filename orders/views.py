@@ -1,0 +1,170 @@
+"""Reader pages: basket, checkout, card payment and the order's status page."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.http import require_POST
+
+from catalogue.errors import InsufficientStock
+from catalogue.models import Publication
+
+from . import services
+from .basket import Basket
+from .errors import PaymentUnavailable
+from .forms import AddToBasketForm, CheckoutForm
+from .models import DeliveryMethod, Order
+
+CHECKOUT_KEY = "checkout"  # session: the details typed at checkout and the idempotency key
+PENDING_ORDER = "pending_order"  # session: the order placed and not yet paid
+
+
+def _checkout_session(request) -> dict:
+    return request.session.setdefault(CHECKOUT_KEY, {"key": uuid.uuid4().hex, "delivery_method": "uk-standard"})
+
+
+def _delivery_method(request) -> DeliveryMethod:
+    code = _checkout_session(request).get("delivery_method")
+    return DeliveryMethod.objects.filter(code=code, active=True).first() or DeliveryMethod.objects.filter(active=True).first()
+
+
+def _basket_problems(items) -> list[str]:
+    problems = []
+    for publication, quantity in items:
+        if not publication.on_sale:
+            problems.append(f"“{publication.title}” is no longer on sale: please remove it.")
+        elif publication.stock < quantity:
+            problems.append(f"Only {publication.stock} copies of “{publication.title}” are in stock.")
+    return problems
+
+
+def basket(request):
+    items = Basket(request.session).items()
+    method = _delivery_method(request)
+    context = {
+        "items": items,
+        "methods": DeliveryMethod.objects.filter(active=True).select_related("zone"),
+        "method": method,
+        "quote": services.order_quote(items=items, delivery_method=method) if items else None,
+        "problems": _basket_problems(items),
+    }
+    return render(request, "orders/basket.html", context)
+
+
+@require_POST
+def basket_add(request):
+    form = AddToBasketForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That could not be added to your basket.")
+        return redirect("orders:basket")
+    publication = Publication.objects.filter(isbn=form.cleaned_data["isbn"]).first()
+    if publication is None:
+        raise Http404("No such publication.")
+    if not publication.on_sale or not publication.in_stock:
+        messages.error(request, f"Sorry, “{publication.title}” is out of stock.")
+        return redirect(publication.get_absolute_url())
+    basket = Basket(request.session)
+    basket.add(publication.isbn, form.cleaned_data["quantity"])
+    messages.success(request, f"“{publication.title}” is in your basket.")
+    return redirect("orders:basket")
+
+
+@require_POST
+def basket_update(request):
+    basket = Basket(request.session)
+    for isbn in list(basket.copies):
+        value = request.POST.get(f"quantity-{isbn}", "")
+        if request.POST.get("remove") == isbn:
+            basket.set(isbn, 0)
+        elif value.strip().isdigit():
+            basket.set(isbn, int(value))
+    method = request.POST.get("delivery_method")
+    if method and DeliveryMethod.objects.filter(code=method, active=True).exists():
+        checkout = _checkout_session(request)
+        checkout["delivery_method"] = method
+        request.session.modified = True
+    messages.success(request, "Basket updated.")
+    return redirect("orders:basket")
+
+
+def checkout(request):
+    basket_items = Basket(request.session).items()
+    if not basket_items:
+        messages.info(request, "Your basket is empty.")
+        return redirect("orders:basket")
+    session = _checkout_session(request)
+    if request.method == "POST":
+        form = CheckoutForm(request.POST)
+        if form.is_valid():
+            session.update({k: str(v) for k, v in form.cleaned_data.items() if k != "delivery_method"})
+            session["delivery_method"] = form.cleaned_data["delivery_method"].code
+            request.session.modified = True
+            order = _place(request, form, basket_items, session["key"])
+            if order is not None:
+                request.session[PENDING_ORDER] = {"number": order.number, "token": order.token}
+                session["key"] = uuid.uuid4().hex  # the next checkout is a new order
+                request.session.modified = True
+                return redirect("orders:payment")
+    else:
+        form = CheckoutForm(initial={k: v for k, v in session.items() if k != "key"})
+    method = form.cleaned_data.get("delivery_method") if form.is_bound and hasattr(form, "cleaned_data") else None
+    quote = services.order_quote(items=basket_items, delivery_method=method or _delivery_method(request))
+    return render(request, "orders/checkout.html", {"form": form, "items": basket_items, "quote": quote}, status=400 if form.errors else 200)
+
+
+def _place(request, form, items, idempotency_key) -> Order | None:
+    try:
+        return services.order_place(
+            email=form.cleaned_data["email"],
+            address=form.address(),
+            delivery_method=form.cleaned_data["delivery_method"],
+            items=items,
+            idempotency_key=f"checkout-{idempotency_key}",
+        )
+    except InsufficientStock as shortage:
+        form.add_error(None, f"{shortage.message} Please change your basket.")
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+    except PaymentUnavailable as error:
+        form.add_error(None, error.message)
+    return None
+
+
+def payment(request):
+    pending = request.session.get(PENDING_ORDER)
+    order = Order.objects.filter(number=(pending or {}).get("number")).prefetch_related("lines").first()
+    if order is None:
+        return redirect("orders:basket")
+    if order.status != Order.Status.PENDING_PAYMENT:
+        return redirect(_status_url(order))
+    context = {
+        "order": order,
+        "stripe_js_url": settings.STRIPE_JS_URL,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "pay_url": reverse("api-order-pay", kwargs={"number": order.number}),
+        "status_url": _status_url(order),
+    }
+    return render(request, "orders/payment.html", context)
+
+
+def _status_url(order: Order) -> str:
+    return f"{reverse('orders:order', kwargs={'number': order.number})}?token={order.token}"
+
+
+def order_status(request, number):
+    order = get_object_or_404(
+        Order.objects.prefetch_related("lines", "status_changes").select_related("delivery_method"), number=number
+    )
+    if not constant_time_compare(order.token, request.GET.get("token", "")):
+        raise Http404("No such order.")
+    pending = request.session.get(PENDING_ORDER) or {}
+    if pending.get("number") == order.number and order.status != Order.Status.PENDING_PAYMENT:
+        Basket(request.session).clear()  # bought: the basket has done its job
+        request.session.pop(PENDING_ORDER, None)
+    return render(request, "orders/order.html", {"order": order, "paying": order.status == Order.Status.PENDING_PAYMENT})

@@ -1,0 +1,133 @@
+"""Buying through the pages: Buy button, basket, checkout, payment page, order status."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from orders import services
+from orders.models import Order
+from tests.factories import PublicationFactory
+
+from .conftest import payment_method
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {
+    "email": "reader@example.org", "name": "A Reader", "line1": "1 High St", "line2": "", "city": "Leeds",
+    "postcode": "LS1 1AA", "country": "GB", "delivery_method": "uk-standard",
+}  # fmt: skip
+
+
+def test_the_buy_button_adds_to_the_basket_with_a_working_csrf_token(seed):
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(f"/publications/{seed.slug}/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)" form="buy-form"', page).group(1)
+    assert 'id="buy-form"' in page
+
+    response = reader.post("/basket/add/", {"isbn": seed.isbn, "quantity": "1", "csrfmiddlewaretoken": token}, follow=True)
+
+    assert response.status_code == 200
+    assert "Patient-centred leadership" in response.text
+    assert "Basket <span class=\"basket-count\">(1" in response.text
+
+
+def test_an_out_of_stock_publication_cannot_be_added(client):
+    gone = PublicationFactory(stock=0)
+
+    response = client.post("/basket/add/", {"isbn": gone.isbn, "quantity": "1"}, follow=True)
+
+    assert "out of stock" in response.text
+    assert client.session.get("basket", {}) == {}
+
+
+def test_the_basket_updates_quantities_removes_and_shows_delivery_and_total(client, seed):
+    other = PublicationFactory(title="Other report", price=Decimal("12.00"), stock=5)
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "2"})
+    client.post("/basket/add/", {"isbn": other.isbn, "quantity": "1"})
+
+    client.post("/basket/update/", {f"quantity-{seed.isbn}": "1", f"quantity-{other.isbn}": "1", "delivery_method": "uk-express"})
+    page = client.get("/basket/").text
+    assert "£8.50" in page and "£12.00" in page
+    assert "£6.50" in page  # express delivery
+    assert "£27.00" in page  # 8.50 + 12.00 + 6.50
+
+    client.post("/basket/update/", {"remove": other.isbn, f"quantity-{seed.isbn}": "1"})
+    assert client.session["basket"] == {seed.isbn: 1}
+
+
+def test_the_basket_warns_when_there_are_fewer_copies_than_wanted(client):
+    scarce = PublicationFactory(title="Scarce", stock=2)
+    client.post("/basket/add/", {"isbn": scarce.isbn, "quantity": "5"})
+
+    assert "Only 2 copies of “Scarce” are in stock." in client.get("/basket/").text
+
+
+def test_checkout_errors_are_shown_next_to_their_fields(client, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "1"})
+
+    response = client.post("/checkout/", {**ADDRESS, "email": "nope", "postcode": "", "delivery_method": "europe-standard"})
+
+    assert response.status_code == 400
+    for field in ("email", "postcode", "delivery_method"):
+        assert f'id="id_{field}-error"' in response.text
+    assert Order.objects.count() == 0
+
+
+def test_checkout_places_the_order_and_the_payment_page_loads_stripe_js(client, stripe_emulator, seed, settings):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "2"})
+
+    response = client.post("/checkout/", ADDRESS)
+
+    assert response.status_code == 302 and response["Location"] == "/checkout/payment/"
+    order = Order.objects.get()
+    assert (order.total, order.email, order.lines.get().quantity) == (Decimal("19.95"), "reader@example.org", 2)
+    page = client.get("/checkout/payment/").text
+    assert f'<script src="{settings.STRIPE_JS_URL}"></script>' in page
+    assert f'data-publishable-key="{settings.STRIPE_PUBLISHABLE_KEY}"' in page
+    assert f'data-pay-url="/api/orders/{order.number}/pay/"' in page
+    assert "Pay £19.95" in page
+
+
+def test_submitting_checkout_twice_places_one_order(client, stripe_emulator, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "2"})
+    client.get("/checkout/")
+    session = client.session
+    key = session["checkout"]["key"]
+
+    client.post("/checkout/", ADDRESS)
+    session = client.session
+    session["checkout"]["key"] = key  # the browser resends the first submission
+    session.save()
+    client.post("/checkout/", ADDRESS)
+
+    assert Order.objects.count() == 1
+    seed.refresh_from_db()
+    assert seed.stock == 48
+
+
+def test_not_enough_stock_at_checkout_says_so_and_keeps_the_basket(client, stripe_emulator):
+    scarce = PublicationFactory(title="Scarce", stock=2)
+    client.post("/basket/add/", {"isbn": scarce.isbn, "quantity": "3"})
+
+    response = client.post("/checkout/", ADDRESS)
+
+    assert "Only 2 copies" in response.text
+    assert client.session["basket"] == {scarce.isbn: 3}
+
+
+def test_the_status_page_shows_the_paid_order_and_empties_the_basket(client, stripe_emulator, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "1"})
+    client.post("/checkout/", ADDRESS)
+    order = Order.objects.get()
+    pending = client.get(f"/orders/{order.number}/?token={order.token}").text
+    assert 'data-status="pending_payment"' in pending
+
+    services.order_pay(order=order, payment_method=payment_method("visa"))
+    page = client.get(f"/orders/{order.number}/?token={order.token}").text
+
+    assert 'data-status="paid"' in page
+    assert "Thank you" in page and "£11.45" in page
+    assert client.session["basket"] == {}
+    assert client.get(f"/orders/{order.number}/?token=wrong").status_code == 404
