@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from catalogue.isbn import hyphenate
 from catalogue.models import Publication
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -178,6 +179,10 @@ class OrderLine(models.Model):
     def __str__(self):
         return f"{self.quantity} × {self.title}"
 
+    @property
+    def isbn_display(self) -> str:
+        return hyphenate(self.isbn)
+
 
 class OrderStatusChange(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
@@ -192,6 +197,10 @@ class OrderStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} → {self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return Order.Status(self.to_status).label
 
 
 class StripeEvent(models.Model):

@@ -257,9 +257,14 @@ def _send_quietly(refund: Refund) -> None:
 
 
 def order_expire(*, order: Order) -> Order:
-    """Cancel an order that was not paid in time: its PaymentIntent first (outside any lock),
-    then the order, returning its stock. A payment that succeeded meanwhile wins instead.
-    Stripe unavailable raises PaymentUnavailable and leaves the order for the next run."""
+    """Cancel an order that was not paid in time (see order_cancel_unpaid)."""
+    return order_cancel_unpaid(order=order, note=f"Not paid within {settings.ORDER_PAYMENT_MINUTES} minutes")
+
+
+def order_cancel_unpaid(*, order: Order, by=None, note: str = "") -> Order:
+    """Cancel an unpaid order: its PaymentIntent first (outside any lock), then the order,
+    returning its stock. A payment that succeeded meanwhile wins instead. Stripe unavailable
+    raises PaymentUnavailable and changes nothing."""
     if order.payment_intent:
         intent = gateway.payment_intent_cancel(order.payment_intent)
         if intent.status == "succeeded":
@@ -270,9 +275,7 @@ def order_expire(*, order: Order) -> Order:
         order = _locked(order)
         if order.status != Order.Status.PENDING_PAYMENT:
             return order
-        return order_cancel(
-            order=order, note=f"Not paid within {settings.ORDER_PAYMENT_MINUTES} minutes; payment cancelled"
-        )
+        return order_cancel(order=order, by=by, note=f"{note}; payment cancelled".lstrip("; "))
 
 
 def payment_reconcile(*, order: Order) -> Order:
@@ -395,3 +398,8 @@ def _apply(event_type: str, data) -> str:
         error = (data.get("last_payment_error") or {}).get("message", "payment failed")
         return f"payment attempt failed: {error}"
     return "ignored"
+
+
+def order_attention_clear(*, orders, by) -> int:
+    """Staff have dealt with what flagged these orders."""
+    return orders.filter(needs_attention=True).update(needs_attention=False)

@@ -129,5 +129,6 @@ def test_the_status_page_shows_the_paid_order_and_empties_the_basket(client, str
 
     assert 'data-status="paid"' in page
     assert "Thank you" in page and "£11.45" in page
+    assert ": Awaiting payment</li>" in page and ": Paid</li>" in page and "ISBN 978-1-909029-08-8" in page
     assert client.session["basket"] == {}
     assert client.get(f"/orders/{order.number}/?token=wrong").status_code == 404

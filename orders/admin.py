@@ -1,0 +1,223 @@
+"""Orders in the admin: find, inspect, cancel unpaid ones, refund paid ones; delivery rates."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from catalogue import isbn as isbn_rules
+from shop.errors import ShopError
+
+from . import services
+from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange, Refund, RefundLine, StripeEvent
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["isbn", "title", "quantity", "unit_price", "line_total", "vat_rate", "vat"]
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = OrderStatusChange
+    verbose_name_plural = "status history"
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["created_at", "amount", "status", "restock", "reason", "stripe_refund_id", "created_by"]
+
+
+class StripeEventInline(ReadOnlyInline):
+    model = StripeEvent
+    fields = ["received_at", "type", "event_id", "outcome"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "placed_at", "email", "status", "total", "needs_attention"]
+    list_filter = ["status", "needs_attention", "delivery_method", "placed_at"]
+    date_hierarchy = "placed_at"
+    search_fields = ["number", "email", "name", "postcode"]
+    search_help_text = "Order number, email, name, postcode, or an ISBN in any format."
+    inlines = [LineInline, StatusChangeInline, RefundInline, StripeEventInline]
+    actions = ["cancel_unpaid", "refund_in_full", "clear_attention"]
+    fieldsets = [
+        (None, {"fields": ["number", "status", "refund_link", "needs_attention", "attention_reason"]}),
+        ("Reader", {"fields": ["email", "name", "line1", "line2", "city", "postcode", "country", "delivery_method"]}),
+        ("Money", {"fields": ["subtotal", "delivery", "vat", "total", "currency", "refunded", "payment_intent"]}),
+        ("Times", {"fields": ["placed_at", "expires_at", "paid_at", "cancelled_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        isbn13 = isbn_rules.normalise_or_none(search_term)
+        if isbn13:
+            results = results | queryset.filter(lines__isbn=isbn13)
+            duplicates = True
+        return results, duplicates
+
+    @admin.display(description="refunded (£)")
+    def refunded(self, order):
+        return order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or "0.00"
+
+    @admin.display(description="refund")
+    def refund_link(self, order):
+        if order.status not in services.REFUNDABLE:
+            return "-"
+        return format_html('<a class="button" href="{}">Refund copies or the whole order</a>', reverse("admin:orders_order_refund", args=[order.pk]))
+
+    def _each(self, request, queryset, action, done: str):
+        count = 0
+        for order in queryset:
+            try:
+                action(order)
+                count += 1
+            except ShopError as error:
+                self.message_user(request, f"{order.number}: {error.message}", messages.ERROR)
+        if count:
+            self.message_user(request, f"{count} order(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Cancel selected unpaid orders (returns their stock)", permissions=["change"])
+    def cancel_unpaid(self, request, queryset):
+        self._each(
+            request, queryset.filter(status=Order.Status.PENDING_PAYMENT),
+            lambda order: services.order_cancel_unpaid(order=order, by=request.user, note="Cancelled by staff"), "cancelled",
+        )  # fmt: skip
+
+    @admin.action(description="Refund selected orders in full (copies not returned to stock)", permissions=["change"])
+    def refund_in_full(self, request, queryset):
+        self._each(request, queryset, lambda order: services.order_refund(order=order, by=request.user, reason="Refunded in full by staff"), "refunded")
+
+    @admin.action(description="Mark as dealt with (clear the attention flag)", permissions=["change"])
+    def clear_attention(self, request, queryset):
+        count = services.order_attention_clear(orders=queryset, by=request.user)
+        self.message_user(request, f"{count} order(s) cleared.", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path("<int:order_id>/refund/", self.admin_site.admin_view(self.refund_view), name="orders_order_refund"),
+        ] + super().get_urls()
+
+    def refund_view(self, request, order_id):
+        order = get_object_or_404(Order, pk=order_id)
+        if not self.has_change_permission(request, order):
+            return redirect("admin:index")
+        form = RefundForm(order, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund = services.order_refund(
+                    order=order, quantities=form.quantities() if not form.cleaned_data["whole_order"] else None,
+                    restock=form.cleaned_data["restock"], by=request.user, reason=form.cleaned_data["reason"],
+                )  # fmt: skip
+            except (ValidationError, ShopError) as error:
+                form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
+            else:
+                self.message_user(request, f"Refunded £{refund.amount} on {order.number} ({refund.stripe_refund_id}).", messages.SUCCESS)
+                return redirect("admin:orders_order_change", order.pk)
+        context = {**self.admin_site.each_context(request), "title": f"Refund {order.number}", "order": order, "form": form, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/orders/order/refund.html", context)
+
+
+class RefundForm(forms.Form):
+    whole_order = forms.BooleanField(required=False, label="Refund the whole order (everything not yet refunded, delivery included)")
+    restock = forms.BooleanField(required=False, label="The copies came back: return them to stock")
+    reason = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, order, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refunded = dict(
+            RefundLine.objects.filter(refund__order=order).values("order_line").annotate(n=Sum("quantity")).values_list("order_line", "n")
+        )
+        self.lines = list(order.lines.all())
+        for line in self.lines:
+            left = line.quantity - refunded.get(line.pk, 0)
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=f"{line.title} (£{line.unit_price} each; {left} of {line.quantity} refundable)",
+                min_value=0, max_value=left, initial=0, required=False,
+            )  # fmt: skip
+
+    def quantities(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data.get(f"line_{line.pk}") or 0 for line in self.lines}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("whole_order") and not any(self.quantities().values()):
+            raise ValidationError("Choose copies to refund, or the whole order.")
+        return cleaned
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order", "amount", "status", "restock", "stripe_refund_id", "created_by"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["order__number", "stripe_refund_id"]
+    readonly_fields = ["order", "amount", "reason", "restock", "status", "stripe_refund_id", "created_by", "created_at", "refunded_at"]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Send pending refunds to Stripe again (same idempotency key)", permissions=["change"])
+    def send_again(self, request, queryset):
+        for refund in queryset.filter(status=Refund.Status.PENDING):
+            try:
+                services.refund_send(refund=refund)
+            except ShopError as error:
+                self.message_user(request, f"Refund {refund.pk}: {error.message}", messages.ERROR)
+
+
+class DeliveryMethodInline(admin.TabularInline):
+    model = DeliveryMethod
+    extra = 0
+
+
+@admin.register(DeliveryZone)
+class DeliveryZoneAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "rest_of_world"]
+    inlines = [DeliveryMethodInline]
+
+
+@admin.register(DeliveryMethod)
+class DeliveryMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "zone", "price", "free_over", "vat_rate", "active"]
+    list_editable = ["price", "free_over", "active"]
+    list_filter = ["zone", "active"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "type", "event_id", "order", "outcome"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "payment_intent", "order__number"]
+    readonly_fields = ["event_id", "type", "payment_intent", "order", "outcome", "payload", "received_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
