@@ -15,7 +15,6 @@ from django.conf import settings
 from .errors import PaymentUnavailable
 
 log = logging.getLogger(__name__)
-TIMEOUT_SECONDS = 10
 UNAVAILABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.AuthenticationError)
 
 
@@ -35,8 +34,10 @@ def _configure() -> None:
     stripe.api_base = settings.STRIPE_API_BASE
     stripe.max_network_retries = 1
     stripe.enable_telemetry = False
-    if not isinstance(stripe.default_http_client, stripe.RequestsClient):
-        stripe.default_http_client = stripe.RequestsClient(timeout=TIMEOUT_SECONDS)
+    timeout = settings.STRIPE_TIMEOUT_SECONDS
+    client = stripe.default_http_client
+    if not isinstance(client, stripe.RequestsClient) or client._timeout != timeout:
+        stripe.default_http_client = stripe.RequestsClient(timeout=timeout)
 
 
 @dataclass(frozen=True)

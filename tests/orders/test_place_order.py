@@ -1,5 +1,7 @@
 """POST /api/orders/: stock reserved with the order, prices from the server, a PaymentIntent at Stripe."""
 
+import socket
+import time
 from decimal import Decimal
 
 import pytest
@@ -170,3 +172,21 @@ def test_the_status_link_shows_the_order_only_with_its_token(api, stripe_emulato
 
 def test_localstripe_serves_stripe_js(stripe_emulator):
     assert "confirmCardPayment" in requests.get(f"{stripe_emulator}/js.stripe.com/v3/", timeout=5).text
+
+
+def test_stripe_too_slow_at_checkout_is_a_503_and_returns_the_stock(api, settings, seed):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections, never answers
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    settings.STRIPE_TIMEOUT_SECONDS = 0.5
+    started = time.monotonic()
+    try:
+        response = place(api, order_body((seed.isbn, 2)))
+    finally:
+        silent.close()
+
+    assert (response.status_code, response.data["code"]) == (503, "payment_unavailable")
+    assert time.monotonic() - started < 5
+    seed.refresh_from_db()
+    assert (seed.stock, Order.objects.get().status) == (50, "cancelled")

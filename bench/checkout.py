@@ -1,0 +1,203 @@
+"""Checkout throughput on PostgreSQL, localstripe included.
+
+    .venv/bin/python bench/checkout.py [--orders 400] [--clients 16]
+
+Starts localstripe and gunicorn (shop/gunicorn.py) on BENCH_DATABASE_URL, then:
+1. places --orders orders through POST /api/orders/ from --clients threads: each one reserves
+   stock and creates its PaymentIntent at localstripe; prints orders/s and p50/p99 latency;
+2. sends every order's signed payment_intent.succeeded webhook, 30% of them twice (a Stripe
+   retry), from the same threads; prints events/s and checks each order was paid exactly once;
+3. prints the peak resident memory (VmHWM) of the web processes.
+"""
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.catalogue import ensure_database  # noqa: E402
+
+PYTHON = sys.executable
+SECRET = "whsec_bench"
+DUPLICATE_SHARE = 0.30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process) -> None:
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            if process.poll() is not None:
+                sys.exit(f"{process.args[0]} did not start")
+            time.sleep(0.2)
+    sys.exit(f"{url} did not answer")
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def peak_memory_mb(master_pid: int) -> tuple[float, float]:
+    """(largest single web process, all web processes) peak resident set, in MB."""
+    pids = [master_pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()]
+    peaks = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks), sum(peaks)
+
+
+def signed_event(event_id: str, order: dict) -> tuple[bytes, dict]:
+    body = json.dumps({
+        "id": event_id, "object": "event", "type": "payment_intent.succeeded", "created": int(time.time()),
+        "data": {"object": {
+            "id": order["payment"]["payment_intent"], "object": "payment_intent", "status": "succeeded",
+            "amount": round(float(order["total"]) * 100), "currency": "gbp", "client_secret": "",
+            "metadata": {"order_number": order["number"]}, "latest_charge": "ch_bench",
+        }},
+    }).encode()  # fmt: skip
+    timestamp = int(time.time())
+    signature = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "Stripe-Signature": f"t={timestamp},v1={signature}"}
+
+
+STOCK_UP = """
+from catalogue.models import Publication
+from catalogue import services
+for p in Publication.objects.filter(on_sale=True):
+    if p.stock < 100000:
+        services.stock_adjust(publication=p, delta=100000 - p.stock, reason="correction", note="bench")
+print(list(Publication.objects.filter(on_sale=True).values_list("isbn", flat=True)))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
+    ensure_database(database_url)
+    stripe_port, web_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        "DEBUG": "false",
+        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+        "GUNICORN_ACCESSLOG": "",
+        "VAR_DIR": str(ROOT / "var" / "bench"),
+        "LOG_LEVEL": "WARNING",
+    }
+    manage = [PYTHON, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "load_demo_catalogue"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    isbns = json.loads(
+        subprocess.run([*manage, "shell", "-c", STOCK_UP], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+        .stdout.strip().splitlines()[-1].replace("'", '"')
+    )
+
+    stripe = subprocess.Popen([PYTHON, "-m", "localstripe", "--port", str(stripe_port), "--from-scratch"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    web = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", "python:shop.gunicorn", "shop.wsgi"], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    base = f"http://127.0.0.1:{web_port}"
+    try:
+        wait_for(f"http://127.0.0.1:{stripe_port}/js.stripe.com/v3/", stripe)
+        wait_for(base + "/healthz", web)
+        rng = random.Random(3)
+        bodies = [
+            {
+                "email": f"bench{i}@example.org",
+                "delivery": {"name": "Bench Reader", "line1": "1 High St", "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"},
+                "delivery_method": "uk-standard",
+                "items": [{"isbn": isbn, "quantity": rng.randint(1, 3)} for isbn in rng.sample(isbns, rng.randint(1, 3))],
+            }
+            for i in range(args.orders)
+        ]
+
+        def place(body):
+            started = time.perf_counter()
+            response = requests.post(base + "/api/orders/", json=body, timeout=60)
+            return time.perf_counter() - started, response.status_code, response.json()
+
+        with ThreadPoolExecutor(args.clients) as pool:
+            started = time.perf_counter()
+            placed = list(pool.map(place, bodies))
+            placing_seconds = time.perf_counter() - started
+        orders = [data for _, code, data in placed if code == 201]
+        place_latency = [seconds * 1000 for seconds, _, _ in placed]
+
+        events = [(f"evt_bench_{o['number']}", o) for o in orders]
+        duplicates = rng.sample(events, int(len(events) * DUPLICATE_SHARE / (1 - DUPLICATE_SHARE)))
+        deliveries = events + duplicates
+        rng.shuffle(deliveries)
+
+        def deliver(item):
+            body, headers = signed_event(*item)
+            started = time.perf_counter()
+            response = requests.post(base + "/api/payments/stripe/webhook/", data=body, headers=headers, timeout=60)
+            return time.perf_counter() - started, response.status_code
+
+        with ThreadPoolExecutor(args.clients) as pool:
+            started = time.perf_counter()
+            delivered = list(pool.map(deliver, deliveries))
+            webhook_seconds = time.perf_counter() - started
+        webhook_latency = [seconds * 1000 for seconds, _ in delivered]
+        largest, total = peak_memory_mb(web.pid)
+
+        check = subprocess.run([*manage, "shell", "-c", (
+            "from orders.models import Order, OrderStatusChange; from django.db.models import Count;"
+            f"numbers = {[o['number'] for o in orders]!r};"
+            "paid = Order.objects.filter(number__in=numbers, status='paid').count();"
+            "twice = OrderStatusChange.objects.filter(order__number__in=numbers, to_status='paid').values('order').annotate(n=Count('id')).filter(n__gt=1).count();"
+            "print(paid, twice)"
+        )], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1].split()  # fmt: skip
+    finally:
+        for process in (web, stripe):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+    refused = len(placed) - len(orders)
+    print(f"\nPostgreSQL, gunicorn ({os.cpu_count()} cores), localstripe, {args.clients} clients\n")
+    print(f"orders placed       {len(orders) / placing_seconds:8.1f} /s   p50 {statistics.median(place_latency):6.1f} ms"
+          f"   p99 {percentile(place_latency, 0.99):6.1f} ms   ({len(orders)} placed, {refused} refused)")  # fmt: skip
+    print(f"webhook events      {len(deliveries) / webhook_seconds:8.1f} /s   p50 {statistics.median(webhook_latency):6.1f} ms"
+          f"   p99 {percentile(webhook_latency, 0.99):6.1f} ms   ({len(deliveries)} sent, {len(duplicates)} duplicates,"
+          f" {sum(code != 200 for _, code in delivered)} errors)")  # fmt: skip
+    print(f"orders paid         {check[0]} of {len(orders)}; paid twice: {check[1]}")
+    print(f"web peak memory     {largest:.0f} MB per process (largest), {total:.0f} MB all gunicorn processes")
+
+
+if __name__ == "__main__":
+    main()
