@@ -15,16 +15,12 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-PORT = 8765
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, free_port, manage, prepare_database, production_env, start_gunicorn, stop, wait_for  # noqa: E402
 
 
 def run_wrk(url: str, connections: int, seconds: int, spread: str | None = None, publications: int = 0) -> dict:
@@ -50,16 +46,6 @@ def run_wrk(url: str, connections: int, seconds: int, spread: str | None = None,
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 SCALE = """
@@ -106,41 +92,16 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("bench/catalogue.py needs wrk: apt-get install wrk")
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
-    ensure_database(database_url)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-        "GUNICORN_ACCESSLOG": "",
-        "VAR_DIR": str(ROOT / "var" / "bench"),
-    }
-    manage = [PYTHON, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "load_demo_catalogue"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "shell", "-c", SCALE.format(target=args.publications)], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    env = production_env(web_port=port, DJANGO_SETTINGS_MODULE="bench.settings")
+    prepare_database(env)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    print(manage(env, "shell", "-c", SCALE.format(target=args.publications), capture=True))
 
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "python:shop.gunicorn", "shop.wsgi"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{PORT}"
+    server = start_gunicorn(env)
+    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/bench/floor", timeout=1)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    sys.exit("gunicorn did not start:\n" + server.stderr.read().decode())
-                time.sleep(0.2)
+        wait_for(base + "/bench/floor", server)
         targets = {
             "floor": ("/bench/floor", None),
             "list API": ("/api/publications/", None),
@@ -158,8 +119,7 @@ def main() -> None:
             for name, (path, spread) in targets.items()
         }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
     floor = results["floor"]["rps"]
     print(f"\n{args.publications} publications, {args.connections} connections, {args.seconds}s each, gunicorn "

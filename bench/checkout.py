@@ -16,43 +16,20 @@ import hmac
 import json
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from bench.catalogue import ensure_database  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import PYTHON, free_port, manage, prepare_database, production_env, start, start_gunicorn, stop, wait_for  # noqa: E402
 
-PYTHON = sys.executable
 SECRET = "whsec_bench"
 DUPLICATE_SHARE = 0.30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process) -> None:
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            if process.poll() is not None:
-                sys.exit(f"{process.args[0]} did not start")
-            time.sleep(0.2)
-    sys.exit(f"{url} did not answer")
 
 
 def percentile(values, share):
@@ -101,36 +78,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
-    ensure_database(database_url)
     stripe_port, web_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
-        "STRIPE_WEBHOOK_SECRET": SECRET,
-        "GUNICORN_BIND": f"127.0.0.1:{web_port}",
-        "GUNICORN_ACCESSLOG": "",
-        "VAR_DIR": str(ROOT / "var" / "bench"),
-        "LOG_LEVEL": "WARNING",
-    }
-    manage = [PYTHON, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "load_demo_catalogue"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    isbns = json.loads(
-        subprocess.run([*manage, "shell", "-c", STOCK_UP], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-        .stdout.strip().splitlines()[-1].replace("'", '"')
+    env = production_env(
+        web_port=web_port, STRIPE_API_BASE=f"http://127.0.0.1:{stripe_port}", STRIPE_WEBHOOK_SECRET=SECRET, LOG_LEVEL="WARNING"
     )
+    prepare_database(env)
+    isbns = json.loads(manage(env, "shell", "-c", STOCK_UP, capture=True).replace("'", '"'))
 
-    stripe = subprocess.Popen([PYTHON, "-m", "localstripe", "--port", str(stripe_port), "--from-scratch"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    web = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", "python:shop.gunicorn", "shop.wsgi"], cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    stripe = start([PYTHON, "-m", "localstripe", "--port", str(stripe_port), "--from-scratch"])
+    web = start_gunicorn(env)
     base = f"http://127.0.0.1:{web_port}"
     try:
         wait_for(f"http://127.0.0.1:{stripe_port}/js.stripe.com/v3/", stripe)
@@ -176,17 +132,15 @@ def main() -> None:
         webhook_latency = [seconds * 1000 for seconds, _ in delivered]
         largest, total = peak_memory_mb(web.pid)
 
-        check = subprocess.run([*manage, "shell", "-c", (
+        check = manage(env, "shell", "-c", (
             "from orders.models import Order, OrderStatusChange; from django.db.models import Count;"
             f"numbers = {[o['number'] for o in orders]!r};"
             "paid = Order.objects.filter(number__in=numbers, status='paid').count();"
             "twice = OrderStatusChange.objects.filter(order__number__in=numbers, to_status='paid').values('order').annotate(n=Count('id')).filter(n__gt=1).count();"
             "print(paid, twice)"
-        )], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1].split()  # fmt: skip
+        ), capture=True).split()  # fmt: skip
     finally:
-        for process in (web, stripe):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+        stop(web, stripe)
 
     refused = len(placed) - len(orders)
     print(f"\nPostgreSQL, gunicorn ({os.cpu_count()} cores), localstripe, {args.clients} clients\n")

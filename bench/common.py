@@ -1,0 +1,89 @@
+"""What the benchmarks share: a production-like environment on PostgreSQL and Redis, its
+database prepared with the demo catalogue, and gunicorn with the production configuration."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def production_env(*, web_port: int, **extra: str) -> dict:
+    """DEBUG off on BENCH_DATABASE_URL (created if missing) and BENCH_REDIS_URL, serving on web_port."""
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
+    ensure_database(database_url)
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        "DEBUG": "false",
+        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+        "GUNICORN_ACCESSLOG": "",
+        "VAR_DIR": str(ROOT / "var" / "bench"),
+        **extra,
+    }
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    """Run a management command; with capture, its last line of output."""
+    output = {"capture_output": True} if capture else {"stdout": subprocess.DEVNULL}
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True, **output)
+    return result.stdout.strip().splitlines()[-1] if capture else ""
+
+
+def prepare_database(env: dict) -> None:
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_demo_catalogue")
+
+
+def start(command: list[str], env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+def start_gunicorn(env: dict) -> subprocess.Popen:
+    return start([PYTHON, "-m", "gunicorn", "-c", "python:shop.gunicorn", "shop.wsgi"], env)
+
+
+def wait_for(url: str, process: subprocess.Popen) -> None:
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            if process.poll() is not None:
+                sys.exit(f"{process.args} did not start:\n{process.stderr.read().decode()}")
+            time.sleep(0.2)
+    sys.exit(f"{url} did not answer")
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
