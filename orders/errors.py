@@ -21,11 +21,6 @@ class IdempotencyKeyReused(ShopError):
     message = "This Idempotency-Key was already used for a different order."
 
 
-class IdempotentRequestInProgress(ShopError):
-    code = "request_in_progress"
-    message = "An order with this Idempotency-Key is still being placed; retry in a moment."
-
-
 class RefundRefused(ShopError):
     code = "refund_exceeds_payment"
 

@@ -21,7 +21,7 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 
 from . import gateway
-from .errors import IdempotencyKeyReused, IdempotentRequestInProgress, InvalidTransition, PaymentUnavailable, RefundRefused
+from .errors import IdempotencyKeyReused, InvalidTransition, PaymentUnavailable, RefundRefused
 from .models import DeliveryMethod, Order, OrderLine, OrderStatusChange, Refund, RefundLine, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -119,10 +119,16 @@ def order_place(
         return _replayed(existing, fingerprint)
 
     try:
-        intent = gateway.payment_intent_create(order_number=order.number, amount=order.total, currency=order.currency)
+        return _with_payment_intent(order)
     except PaymentUnavailable:
         order_cancel(order=order, note="Card payments were unavailable at checkout; stock returned.")
         raise
+
+
+def _with_payment_intent(order: Order) -> Order:
+    """Create the order's PaymentIntent; the order number as Stripe's idempotency key makes a
+    second call (a retried request) return the same one."""
+    intent = gateway.payment_intent_create(order_number=order.number, amount=order.total, currency=order.currency)
     order.payment_intent, order.client_secret = intent.id, intent.client_secret
     Order.objects.filter(pk=order.pk).update(payment_intent=intent.id, client_secret=intent.client_secret)
     return order
@@ -132,7 +138,9 @@ def _replayed(order: Order, fingerprint: str) -> Order:
     if fingerprint and order.request_fingerprint and fingerprint != order.request_fingerprint:
         raise IdempotencyKeyReused()
     if not order.payment_intent and order.status == Order.Status.PENDING_PAYMENT:
-        raise IdempotentRequestInProgress()
+        # The first request stopped between placing the order and its PaymentIntent (or is
+        # still creating it): finish the job; Stripe answers both with the same PaymentIntent.
+        return _with_payment_intent(order)
     return order
 
 

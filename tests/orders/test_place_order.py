@@ -135,6 +135,24 @@ def test_the_same_idempotency_key_twice_gives_one_order(api, stripe_emulator, se
     assert (seed.stock, Order.objects.count()) == (48, 1)
 
 
+def test_a_retry_after_a_crash_before_the_payment_intent_completes_the_order(api, stripe_emulator, seed):
+    first = place(api, order_body((seed.isbn, 2)), HTTP_IDEMPOTENCY_KEY="basket-44")
+    # As if the process had died after committing the order, before saving its PaymentIntent.
+    Order.objects.filter(number=first.data["number"]).update(payment_intent="", client_secret="")
+
+    retried = place(api, order_body((seed.isbn, 2)), HTTP_IDEMPOTENCY_KEY="basket-44")
+
+    assert retried.status_code == 201
+    assert retried.data["number"] == first.data["number"]
+    # Stripe returns the first PaymentIntent for the same idempotency key; localstripe makes
+    # another. Either way the order has a payable one, for its amount.
+    intent = stripe.PaymentIntent.retrieve(retried.data["payment"]["payment_intent"])
+    assert (intent["amount"], intent["metadata"]["order_number"]) == (1995, first.data["number"])
+    assert Order.objects.get().payment_intent == intent["id"]
+    seed.refresh_from_db()
+    assert seed.stock == 48
+
+
 def test_an_idempotency_key_reused_for_another_order_is_a_409(api, stripe_emulator, seed):
     place(api, order_body((seed.isbn, 2)), HTTP_IDEMPOTENCY_KEY="basket-43")
 
