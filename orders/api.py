@@ -5,6 +5,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django_countries.serializer_fields import CountryField
@@ -18,6 +19,7 @@ from catalogue import isbn as isbn_rules
 from catalogue.models import Publication
 
 from . import gateway, services
+from .errors import InvalidWebhook
 from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,8 @@ class ItemSerializer(serializers.Serializer):
     def validate_isbn(self, value):
         try:
             return isbn_rules.normalise(value)
-        except Exception as error:  # django ValidationError carries the reason
-            raise serializers.ValidationError(getattr(error, "messages", [str(error)])) from None
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -215,9 +217,9 @@ class StripeWebhook(APIView):
     def post(self, request):
         try:
             event = gateway.webhook_event(request.body, request.headers.get("Stripe-Signature", ""))
-        except Exception as error:  # a bad payload or signature: say no, change nothing
-            log.warning("Rejected a Stripe webhook: %s", error)
-            return Response({"code": "invalid_signature", "detail": "Signature verification failed."}, status=400)
+        except InvalidWebhook as error:
+            log.warning("Rejected a Stripe webhook: %s", error.message)
+            raise InvalidWebhook() from None  # the reason stays in our log
         stored = services.stripe_event_receive(event)
         return Response({"received": stored.event_id, "outcome": stored.outcome})
 

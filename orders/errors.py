@@ -26,3 +26,9 @@ class RefundRefused(ShopError):
 
     def __init__(self, *, amount: str, refundable: str):
         super().__init__(f"A refund of £{amount} is more than the £{refundable} still refundable.", amount=amount, refundable=refundable)
+
+
+class InvalidWebhook(ShopError):
+    code = "invalid_signature"
+    message = "Signature verification failed."
+    http_status = 400
