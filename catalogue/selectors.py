@@ -1,7 +1,7 @@
 """The catalogue's reads, shared by the API, the pages and the admin."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from . import isbn
@@ -53,3 +53,8 @@ def publication_by_isbn(raw: str, queryset: QuerySet | None = None) -> Publicati
 
 def comments_approved(publication: Publication) -> QuerySet:
     return publication.comments.filter(status=Comment.Status.APPROVED).order_by("created", "id")
+
+
+def publications_low_on_stock() -> QuerySet:
+    """On sale and at or under their reorder level, the emptiest first."""
+    return Publication.objects.filter(on_sale=True, stock__lte=F("reorder_level")).order_by("stock", "title")

@@ -12,8 +12,10 @@ from django.utils.html import format_html
 from catalogue import isbn as isbn_rules
 from shop.errors import ShopError
 
-from . import services
-from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange, Refund, RefundLine, StripeEvent
+from . import outbox, services
+from .models import (
+    DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange, OutboxEntry, Refund, RefundLine, StripeEvent,
+)  # fmt: skip
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -43,6 +45,12 @@ class RefundInline(ReadOnlyInline):
     fields = ["created_at", "amount", "status", "restock", "reason", "stripe_refund_id", "created_by"]
 
 
+class OutboxInline(ReadOnlyInline):
+    model = OutboxEntry
+    verbose_name_plural = "emails and warehouse requests"
+    fields = ["kind", "status", "attempts", "sent_at", "next_attempt_at", "last_error"]
+
+
 class StripeEventInline(ReadOnlyInline):
     model = StripeEvent
     fields = ["received_at", "type", "event_id", "outcome"]
@@ -55,13 +63,14 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "placed_at"
     search_fields = ["number", "email", "name", "postcode"]
     search_help_text = "Order number, email, name, postcode, or an ISBN in any format."
-    inlines = [LineInline, StatusChangeInline, RefundInline, StripeEventInline]
-    actions = ["cancel_unpaid", "refund_in_full", "clear_attention"]
+    inlines = [LineInline, StatusChangeInline, OutboxInline, RefundInline, StripeEventInline]
+    actions = ["cancel_unpaid", "refund_in_full", "retry_failed_sending", "clear_attention"]
     fieldsets = [
         (None, {"fields": ["number", "status", "refund_link", "needs_attention", "attention_reason"]}),
         ("Reader", {"fields": ["email", "name", "line1", "line2", "city", "postcode", "country", "delivery_method"]}),
         ("Money", {"fields": ["subtotal", "delivery", "vat", "total", "currency", "refunded", "payment_intent"]}),
-        ("Times", {"fields": ["placed_at", "expires_at", "paid_at", "cancelled_at"]}),
+        ("Times", {"fields": ["placed_at", "expires_at", "paid_at", "dispatched_at", "cancelled_at"]}),
+        ("Dispatch", {"fields": ["carrier", "tracking_number"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -112,6 +121,11 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Refund selected orders in full (copies not returned to stock)", permissions=["change"])
     def refund_in_full(self, request, queryset):
         self._each(request, queryset, lambda order: services.order_refund(order=order, by=request.user, reason="Refunded in full by staff"), "refunded")
+
+    @admin.action(description="Retry failed emails and warehouse requests", permissions=["change"])
+    def retry_failed_sending(self, request, queryset):
+        count = outbox.retry_failed(orders=queryset)
+        self.message_user(request, f"{count} failed email(s) or request(s) sent again.", messages.SUCCESS)
 
     @admin.action(description="Mark as dealt with (clear the attention flag)", permissions=["change"])
     def clear_attention(self, request, queryset):
@@ -220,4 +234,15 @@ class StripeEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEntry)
+class OutboxEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order", "kind", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["order__number", "key"]
+    readonly_fields = [f.name for f in OutboxEntry._meta.fields]
+
+    def has_add_permission(self, request):
         return False

@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 
 from catalogue import isbn as isbn_rules
 from catalogue.models import Publication
+from shop import signing
 
 from . import gateway, services
-from .errors import InvalidWebhook
+from .errors import InvalidSignature
 from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange
 
 log = logging.getLogger(__name__)
@@ -217,11 +218,45 @@ class StripeWebhook(APIView):
     def post(self, request):
         try:
             event = gateway.webhook_event(request.body, request.headers.get("Stripe-Signature", ""))
-        except InvalidWebhook as error:
+        except InvalidSignature as error:
             log.warning("Rejected a Stripe webhook: %s", error.message)
-            raise InvalidWebhook() from None  # the reason stays in our log
+            raise InvalidSignature() from None  # the reason stays in our log
         stored = services.stripe_event_receive(event)
         return Response({"received": stored.event_id, "outcome": stored.outcome})
 
 
 stripe_webhook = csrf_exempt(StripeWebhook.as_view())
+
+
+class DispatchReportSerializer(serializers.Serializer):
+    order_number = serializers.CharField(max_length=16)
+    carrier = serializers.CharField(max_length=100)
+    tracking_number = serializers.CharField(max_length=100)
+
+
+@extend_schema(
+    request=DispatchReportSerializer,
+    responses={200: OpenApiResponse(description="order_number and status"), 400: OpenApiResponse(description="invalid_signature or field messages")},
+    parameters=[OpenApiParameter(signing.HEADER, str, OpenApiParameter.HEADER, description="sha256=HMAC-SHA256 of the body with the shared secret")],
+)
+class FulfilmentDispatch(APIView):
+    """The warehouse reports a parcel dispatched (signed with the shared secret; a repeat changes nothing)."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def post(self, request):
+        if not signing.verify(request.body, request.headers.get(signing.HEADER, ""), settings.FULFILMENT_SECRET):
+            log.warning("Rejected a dispatch report with a bad signature")
+            raise InvalidSignature()
+        serializer = DispatchReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order = Order.objects.filter(number=data["order_number"]).first()
+        if order is None:
+            raise NotFound("No such order.")
+        order = services.order_dispatched(order=order, carrier=data["carrier"], tracking_number=data["tracking_number"])
+        return Response({"order_number": order.number, "status": order.status})
+
+
+fulfilment_dispatch = csrf_exempt(FulfilmentDispatch.as_view())

@@ -28,7 +28,7 @@ class RefundRefused(ShopError):
         super().__init__(f"A refund of £{amount} is more than the £{refundable} still refundable.", amount=amount, refundable=refundable)
 
 
-class InvalidWebhook(ShopError):
+class InvalidSignature(ShopError):
     code = "invalid_signature"
     message = "Signature verification failed."
     http_status = 400

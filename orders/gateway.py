@@ -12,7 +12,7 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 
-from .errors import InvalidWebhook, PaymentUnavailable
+from .errors import InvalidSignature, PaymentUnavailable
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.AuthenticationError)
@@ -135,9 +135,9 @@ def refund_create(*, intent_id: str, amount: Decimal, idempotency_key: str) -> s
 
 
 def webhook_event(payload: bytes, signature: str) -> dict:
-    """The verified event as a plain dict; InvalidWebhook for anything unsigned, forged, too old or not JSON."""
+    """The verified event as a plain dict; InvalidSignature for anything unsigned, forged, too old or not JSON."""
     try:
         event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
     except (ValueError, stripe.SignatureVerificationError) as error:
-        raise InvalidWebhook(str(error)) from None
+        raise InvalidSignature(str(error)) from None
     return event.to_dict(for_json=True)

@@ -100,7 +100,8 @@ class Order(models.Model):
 
     TRANSITIONS = {
         Status.PENDING_PAYMENT: {Status.PAID, Status.CANCELLED},
-        Status.PAID: {Status.FULFILMENT_REQUESTED, Status.REFUNDED, Status.PARTIALLY_REFUNDED},
+        # A dispatch report can arrive before the request's own success is recorded.
+        Status.PAID: {Status.FULFILMENT_REQUESTED, Status.DISPATCHED, Status.REFUNDED, Status.PARTIALLY_REFUNDED},
         Status.FULFILMENT_REQUESTED: {Status.DISPATCHED, Status.REFUNDED, Status.PARTIALLY_REFUNDED},
         Status.DISPATCHED: {Status.REFUNDED, Status.PARTIALLY_REFUNDED},
         Status.PARTIALLY_REFUNDED: {Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.FULFILMENT_REQUESTED, Status.DISPATCHED},
@@ -109,7 +110,7 @@ class Order(models.Model):
         Status.REFUNDED: set(),
     }
     # The timestamp a status sets when the order enters it.
-    STATUS_TIMESTAMPS = {Status.PAID: "paid_at", Status.CANCELLED: "cancelled_at"}
+    STATUS_TIMESTAMPS = {Status.PAID: "paid_at", Status.CANCELLED: "cancelled_at", Status.DISPATCHED: "dispatched_at"}
 
     number = models.CharField(max_length=16, unique=True, default=new_order_number, editable=False)
     token = models.CharField(max_length=64, default=new_order_token, editable=False)
@@ -142,6 +143,9 @@ class Order(models.Model):
     expires_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-placed_at", "-id"]
@@ -255,3 +259,42 @@ class RefundLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.order_line.title}"
+
+
+class OutboxEntry(models.Model):
+    """Work owed to the outside world because an order changed: written in the same transaction
+    as the change, so it survives a crash between commit and enqueue; the worker drains it.
+
+    A worker claims an entry by leasing it (a conditional UPDATE), sends without holding any
+    lock, then marks it sent. One entry per `key`, so one confirmation per order however often
+    the task runs."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmation email"
+        FULFILMENT = "fulfilment", "Fulfilment request to the warehouse"
+        DISPATCH = "dispatch", "Dispatch email with tracking"
+        REFUND = "refund", "Refund email"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed: needs staff"
+
+    key = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="outbox")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "outbox"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.order}"

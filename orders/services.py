@@ -20,9 +20,9 @@ from catalogue import services as catalogue_services
 from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 
-from . import gateway
+from . import gateway, outbox
 from .errors import IdempotencyKeyReused, InvalidTransition, PaymentUnavailable, RefundRefused
-from .models import DeliveryMethod, Order, OrderLine, OrderStatusChange, Refund, RefundLine, StripeEvent
+from .models import DeliveryMethod, Order, OrderLine, OrderStatusChange, OutboxEntry, Refund, RefundLine, StripeEvent
 
 log = logging.getLogger(__name__)
 PENNY = Decimal("0.01")
@@ -73,8 +73,16 @@ def _record(order: Order, to_status: str, *, by=None, note: str = "", from_statu
     OrderStatusChange.objects.create(order=order, from_status=from_status, to_status=to_status, changed_by=by, note=note)
 
 
+# What the outside world is owed when an order enters a status.
+OWED_ON = {
+    Order.Status.PAID: [OutboxEntry.Kind.CONFIRMATION, OutboxEntry.Kind.FULFILMENT],
+    Order.Status.DISPATCHED: [OutboxEntry.Kind.DISPATCH],
+}
+
+
 def _transition(order: Order, to_status: str, *, by=None, note: str = "") -> None:
-    """Move a locked order along Order.TRANSITIONS, stamping the time and recording the change."""
+    """Move a locked order along Order.TRANSITIONS, stamping the time, recording the change and
+    owing its emails and warehouse request (the outbox, in the same transaction)."""
     if not order.can_become(to_status):
         raise InvalidTransition(number=order.number, current=order.status, wanted=to_status)
     from_status, order.status = order.status, to_status
@@ -85,6 +93,8 @@ def _transition(order: Order, to_status: str, *, by=None, note: str = "") -> Non
         update_fields.append(timestamp)
     order.save(update_fields=update_fields)
     _record(order, to_status, by=by, note=note, from_status=from_status)
+    for kind in OWED_ON.get(to_status, []):
+        outbox.owe(order, kind)
 
 
 def _locked(order: Order) -> Order:
@@ -363,6 +373,7 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
     order = _locked(refund.order)
     refund.status, refund.stripe_refund_id, refund.refunded_at = Refund.Status.SUCCEEDED, stripe_refund_id, timezone.now()
     refund.save(update_fields=["status", "stripe_refund_id", "refunded_at"])
+    outbox.owe(order, OutboxEntry.Kind.REFUND, refund=refund)
     if refund.restock:
         for refund_line in refund.lines.select_related("order_line__publication").order_by("order_line__publication_id"):
             catalogue_services.stock_adjust(
@@ -411,3 +422,30 @@ def _apply(event_type: str, data) -> str:
 def order_attention_clear(*, orders, by) -> int:
     """Staff have dealt with what flagged these orders."""
     return orders.filter(needs_attention=True).update(needs_attention=False)
+
+
+# --- Fulfilment ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_fulfilment_requested(*, entry: OutboxEntry, note: str = "") -> Order:
+    """The warehouse accepted the request: the entry is sent and the order moves on, together."""
+    outbox.mark_sent(entry)
+    order = _locked(entry.order)
+    if order.can_become(Order.Status.FULFILMENT_REQUESTED) and order.status == Order.Status.PAID:
+        _transition(order, Order.Status.FULFILMENT_REQUESTED, note=note or "Sent to the warehouse")
+    return order
+
+
+@transaction.atomic
+def order_dispatched(*, order: Order, carrier: str, tracking_number: str) -> Order:
+    """The warehouse reports the parcel sent. A repeated report changes nothing."""
+    order = _locked(order)
+    if order.status == Order.Status.DISPATCHED:
+        return order
+    if not order.can_become(Order.Status.DISPATCHED):
+        raise InvalidTransition(number=order.number, current=order.status, wanted=Order.Status.DISPATCHED)
+    order.carrier, order.tracking_number = carrier, tracking_number
+    order.save(update_fields=["carrier", "tracking_number"])
+    _transition(order, Order.Status.DISPATCHED, note=f"{carrier} {tracking_number}".strip())
+    return order

@@ -9,6 +9,7 @@ cookies, HSTS and the SSL redirect (see README, "Running in production").
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -133,7 +134,11 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "worker.tasks.expire_unpaid_orders", "schedule": 60.0},
     "reconcile-pending-payments": {"task": "worker.tasks.reconcile_pending_payments", "schedule": 120.0},
+    "sweep-outbox": {"task": "worker.tasks.sweep_outbox", "schedule": 30.0},
+    "low-stock-digest": {"task": "worker.tasks.send_low_stock_digest", "schedule": crontab(hour=7, minute=30)},
 }
+# Publishing a task gives up quickly when the broker is down: the outbox keeps the work.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 # --- Email ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
@@ -158,10 +163,21 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=8.0)
 FULFILMENT_BACKEND = env("FULFILMENT_BACKEND", default="email")
 FULFILMENT_EMAIL = env("FULFILMENT_EMAIL", default="warehouse@localhost")
 FULFILMENT_URL = env("FULFILMENT_URL", default="")
-FULFILMENT_SECRET = env("FULFILMENT_SECRET", default="")
+# Signs requests to the warehouse and checks its dispatch reports (HMAC-SHA256).
+FULFILMENT_SECRET = env("FULFILMENT_SECRET", default="development-fulfilment-secret" if DEBUG else "")
 
 # --- The shop ---------------------------------------------------------------------------
 SHOP_NAME = env("SHOP_NAME", default="Print shop")
+# Where readers reach the shop: the links in emails start with it.
+SHOP_URL = env("SHOP_URL", default="http://127.0.0.1:8000").rstrip("/")
+SHOP_REPLY_TO = env("SHOP_REPLY_TO", default="orders@localhost")
+# Who receives the daily low-stock digest (comma-separated).
+STAFF_EMAILS = env.list("STAFF_EMAILS", default=["staff@localhost"])
+# The outbox (emails, warehouse requests): attempts, backoff, and how long a worker may hold an entry.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_RETRY_SECONDS = env.float("OUTBOX_RETRY_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=300)
 SHOP_CURRENCY = "GBP"
 # Minutes a placed order waits for payment before it expires and its stock returns.
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=30)

@@ -1,8 +1,21 @@
 """Test set-up shared by every app's tests."""
 
+import os
+
 import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
+
+
+def pytest_configure(config):
+    # Without Redis, tasks the code under test publishes go to Celery's in-memory transport
+    # (no worker runs); the outbox tests drive the worker's service themselves. With Redis, the
+    # real-worker tests start `celery worker` processes against it.
+    if not os.environ.get("REDIS_URL"):
+        from shop.celery import app
+
+        app.conf.broker_url = "memory://"
+        app.conf.broker_transport_options = {}
 
 
 def pytest_collection_modifyitems(config, items):

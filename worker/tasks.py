@@ -4,9 +4,12 @@ import logging
 
 from celery import shared_task
 
+from orders import outbox as order_outbox
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.errors import PaymentUnavailable
+
+from . import services as worker_services
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +42,21 @@ def reconcile_pending_payments() -> int:
     )
     _each("refund retry", order_selectors.refunds_to_retry(), lambda refund: order_services.refund_send(refund=refund))
     return reconciled
+
+
+@shared_task(acks_late=True)
+def process_outbox_entry(entry_id: int) -> str:
+    """Send one owed email or warehouse request (safe to run twice: the entry is claimed first)."""
+    return worker_services.outbox_process(entry_id)
+
+
+@shared_task(acks_late=True)
+def sweep_outbox() -> int:
+    """Hand over outbox entries whose enqueue was lost, whose worker died, or whose retry is due."""
+    return order_outbox.sweep()
+
+
+@shared_task(acks_late=True)
+def send_low_stock_digest() -> int:
+    """Email staff the publications at or under their reorder level."""
+    return worker_services.low_stock_digest_send()

@@ -1,0 +1,104 @@
+"""The outbox: work owed to the outside world (emails, the warehouse) because an order changed.
+
+An entry is written in the same transaction as the change and handed to the workers by task
+name once that commits; if the broker is down then, or a worker dies holding it, the beat
+sweep hands it over again. Workers claim an entry with a lease before they act, so two
+workers never act on one entry at the same time, and mark it sent afterwards.
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from shop.celery import app as celery_app
+
+from .models import Order, OutboxEntry, Refund
+
+log = logging.getLogger(__name__)
+PROCESS_TASK = "worker.tasks.process_outbox_entry"
+
+
+def owe(order: Order, kind: str, refund: Refund | None = None) -> OutboxEntry:
+    """Record that `kind` is owed for this order (once), and hand it over after commit."""
+    key = f"{order.number}:{kind}" + (f":{refund.pk}" if refund else "")
+    entry, created = OutboxEntry.objects.get_or_create(key=key, defaults={"kind": kind, "order": order, "refund": refund})
+    if created:
+        transaction.on_commit(lambda: enqueue(entry.pk))
+    return entry
+
+
+def enqueue(entry_id: int, countdown: float | None = None) -> bool:
+    """Hand an entry to the workers; if the broker cannot take it, the sweep will later."""
+    try:
+        celery_app.signature(PROCESS_TASK, args=[entry_id]).apply_async(countdown=countdown)
+        return True
+    except Exception as error:  # the broker is down: the entry waits in the outbox
+        log.warning("Outbox entry %s not enqueued (%s); the sweep will send it", entry_id, error)
+        return False
+
+
+def _claimable(now):
+    return Q(status=OutboxEntry.Status.PENDING, next_attempt_at__lte=now) & (
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    )
+
+
+def claim(entry_id: int) -> OutboxEntry | None:
+    """Lease the entry for this worker, or None if it is sent, failed, not due, or leased to another."""
+    now = timezone.now()
+    leased = OutboxEntry.objects.filter(_claimable(now), pk=entry_id).update(
+        leased_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS), attempts=F("attempts") + 1
+    )
+    return OutboxEntry.objects.select_related("order", "refund").get(pk=entry_id) if leased else None
+
+
+def mark_sent(entry: OutboxEntry) -> None:
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        status=OutboxEntry.Status.SENT, sent_at=timezone.now(), leased_until=None, last_error=""
+    )
+
+
+def retry_later(entry: OutboxEntry, error: str) -> float | None:
+    """Schedule another attempt with exponential backoff and jitter; after the last attempt give up.
+    Returns the delay in seconds, or None if it gave up."""
+    if entry.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        give_up(entry, f"Gave up after {entry.attempts} attempts: {error}")
+        return None
+    ceiling = min(settings.OUTBOX_RETRY_SECONDS * 2 ** (entry.attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
+    delay = random.uniform(ceiling / 2, ceiling)
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=delay), leased_until=None, last_error=error[:2000]
+    )
+    return delay
+
+
+@transaction.atomic
+def give_up(entry: OutboxEntry, error: str) -> None:
+    """No more automatic attempts: staff see the order flagged and can retry it from the admin."""
+    OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxEntry.Status.FAILED, leased_until=None, last_error=error[:2000])
+    Order.objects.filter(pk=entry.order_id).update(
+        needs_attention=True, attention_reason=f"{entry.get_kind_display()} failed: {error}"[:2000]
+    )
+    log.error("Order %s: %s failed for good: %s", entry.order.number, entry.kind, error)
+
+
+def retry_failed(*, orders) -> int:
+    """Staff asked again: failed entries of these orders start over and are handed to the workers."""
+    entries = list(OutboxEntry.objects.filter(order__in=orders, status=OutboxEntry.Status.FAILED))
+    OutboxEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+        status=OutboxEntry.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), leased_until=None
+    )
+    for entry in entries:
+        transaction.on_commit(lambda entry_id=entry.pk: enqueue(entry_id))
+    return len(entries)
+
+
+def sweep(limit: int = 500) -> int:
+    """Hand over every entry that is due and not leased: lost enqueues, dead workers, retries."""
+    due = OutboxEntry.objects.filter(_claimable(timezone.now())).values_list("pk", flat=True)[:limit]
+    return sum(enqueue(entry_id) for entry_id in due)

@@ -1,0 +1,60 @@
+"""The emails the shop sends: order confirmation, dispatch with tracking, refund, staff digests.
+
+Each is plain text plus HTML from templates, from DEFAULT_FROM_EMAIL with SHOP_REPLY_TO, sent
+through Django's email framework (files in development, SMTP or a provider in production).
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from orders.models import Order, OutboxEntry, Refund
+
+SUBJECTS = {
+    OutboxEntry.Kind.CONFIRMATION: "Your order {number} is confirmed",
+    OutboxEntry.Kind.DISPATCH: "Your order {number} is on its way",
+    OutboxEntry.Kind.REFUND: "A refund on your order {number}",
+}
+
+
+def status_link(order: Order) -> str:
+    return f"{settings.SHOP_URL}/orders/{order.number}/?token={order.token}"
+
+
+def _message(*, subject: str, to: list[str], template: str, context: dict, message_id: str) -> EmailMultiAlternatives:
+    context = {**context, "shop_name": settings.SHOP_NAME, "shop_url": settings.SHOP_URL}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        reply_to=[settings.SHOP_REPLY_TO],
+        # The same id on a resend lets mail systems recognise a duplicate.
+        headers={"Message-ID": f"<{message_id}@{settings.SHOP_URL.split('//')[-1].split(':')[0] or 'localhost'}>"},
+    )
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    return message
+
+
+def send_order_email(entry: OutboxEntry) -> None:
+    order = Order.objects.prefetch_related("lines").select_related("delivery_method").get(pk=entry.order_id)
+    refund = Refund.objects.prefetch_related("lines__order_line").get(pk=entry.refund_id) if entry.refund_id else None
+    _message(
+        subject=SUBJECTS[entry.kind].format(number=order.number),
+        to=[order.email],
+        template=entry.kind,
+        context={"order": order, "refund": refund, "status_link": status_link(order)},
+        message_id=entry.key.replace(":", "."),
+    ).send()
+
+
+def send_low_stock_digest(publications) -> int:
+    if not publications:
+        return 0
+    message = EmailMessage(
+        subject=f"Low stock: {len(publications)} publication(s) at or under their reorder level",
+        body=render_to_string("emails/low_stock.txt", {"publications": publications, "shop_url": settings.SHOP_URL}),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=settings.STAFF_EMAILS,
+    )
+    return message.send()
