@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "import_export",
     "django_countries",
+    "anymail",
     "shop",
     "catalogue",
     "orders",
@@ -147,6 +148,10 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
     # filemail:///srv/mail names an absolute folder (django-environ drops the leading slash);
     # a bare filemail:// means var/mail.
     EMAIL_FILE_PATH = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"] if EMAIL_CONFIG.get("EMAIL_FILE_PATH") else str(VAR_DIR / "mail")
+# A provider through django-anymail: EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend and
+# its credentials as ANYMAIL_<PROVIDER>_<SETTING> variables (e.g. ANYMAIL_POSTMARK_SERVER_TOKEN).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (set from EMAIL_URL above)
+ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in env.ENVIRON.items() if key.startswith("ANYMAIL_")}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Print shop <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -91,3 +91,11 @@ def test_file_email_goes_to_the_named_absolute_folder(email_url, folder):
     result = manage("shell", "-c", "from django.conf import settings; print(settings.EMAIL_FILE_PATH)", env=env)
 
     assert result.stdout.strip().splitlines()[-1] == folder
+
+
+def test_an_email_provider_is_chosen_with_its_credentials_from_the_environment():
+    env = {"EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend", "ANYMAIL_POSTMARK_SERVER_TOKEN": "token-123"}
+
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.ANYMAIL)", env=env)
+
+    assert result.stdout.strip().splitlines()[-1] == "anymail.backends.postmark.EmailBackend {'POSTMARK_SERVER_TOKEN': 'token-123'}"
