@@ -66,7 +66,7 @@ def arrived(number: str, kind: str) -> None:
 class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         subject = email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"]
-        arrived(subject.split()[2], "confirmation")  # "Your order PS-XXXX-XXXX is confirmed"
+        arrived(subject.split()[2], "confirmation")  # "Your order PS-7K4M-9QX2 is confirmed"
         return "250 OK"
 
 

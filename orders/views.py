@@ -112,7 +112,7 @@ def checkout(request):
                 return redirect("orders:payment")
     else:
         form = CheckoutForm(initial={k: v for k, v in session.items() if k != "key"})
-    method = form.cleaned_data.get("delivery_method") if form.is_bound and hasattr(form, "cleaned_data") else None
+    method = form.cleaned_data.get("delivery_method") if form.is_bound else None  # bound forms were validated above
     quote = services.order_quote(items=basket_items, delivery_method=method or _delivery_method(request))
     return render(request, "orders/checkout.html", {"form": form, "items": basket_items, "quote": quote}, status=400 if form.errors else 200)
 

@@ -4,6 +4,8 @@ Each is plain text plus HTML from templates, from DEFAULT_FROM_EMAIL with SHOP_R
 through Django's email framework (files in development, SMTP or a provider in production).
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -30,7 +32,7 @@ def _message(*, subject: str, to: list[str], template: str, context: dict, messa
         to=to,
         reply_to=[settings.SHOP_REPLY_TO],
         # The same id on a resend lets mail systems recognise a duplicate.
-        headers={"Message-ID": f"<{message_id}@{settings.SHOP_URL.split('//')[-1].split(':')[0] or 'localhost'}>"},
+        headers={"Message-ID": f"<{message_id}@{urlsplit(settings.SHOP_URL).hostname or 'localhost'}>"},
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
     return message
