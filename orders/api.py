@@ -10,7 +10,10 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import permissions, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +22,7 @@ from catalogue import isbn as isbn_rules
 from catalogue.models import Publication
 from shop import signing
 
-from . import gateway, services
+from . import gateway, reports, services
 from .errors import InvalidSignature
 from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange
 
@@ -260,3 +263,61 @@ class FulfilmentDispatch(APIView):
 
 
 fulfilment_dispatch = csrf_exempt(FulfilmentDispatch.as_view())
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """Reports use `?format=` for csv or xlsx, which DRF would otherwise take as its renderer switch."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class CanExportReports(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.user.has_perm("orders.export_finance_reports")
+
+
+def report_response(*, report, period, file_format: str, include_unpaid: bool):
+    """The report as a download: CSV streamed row by row, Excel from a temporary file."""
+    if file_format == "csv":
+        response = StreamingHttpResponse(reports.csv_lines(report, period, include_unpaid), content_type="text/csv; charset=utf-8")
+    else:
+        response = FileResponse(reports.xlsx_file(report, period, include_unpaid), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{report.name}_{period}.{file_format}"'
+    return response
+
+
+class ReportDownloadView(APIView):
+    """A finance report for a period of whole days (Europe/London), by paid date: CSV or Excel."""
+
+    permission_classes = [permissions.IsAuthenticated, CanExportReports]
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("format", str, enum=["csv", "xlsx"], required=False),
+            OpenApiParameter("include_unpaid", bool, required=False, description="Also never-paid orders (orders and lines reports)"),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, XLSX_TYPE): OpenApiTypes.BINARY, 400: OpenApiResponse(description="Field messages")},
+    )
+    def get(self, request, name):
+        report = reports.REPORTS.get(name)
+        if report is None:
+            raise NotFound(f"No report called {name!r}; there are {', '.join(reports.REPORTS)}.")
+        period = reports.period_parse(request.query_params.get("from"), request.query_params.get("to"))
+        file_format = request.query_params.get("format", "csv")
+        if file_format not in ("csv", "xlsx"):
+            raise serializers.ValidationError({"format": "Choose csv or xlsx."})
+        include_unpaid = request.query_params.get("include_unpaid", "").lower() in ("1", "true", "yes")
+        services.report_download_record(
+            user=request.user, report=name, period=period, format=file_format, include_unpaid=include_unpaid, via="api"
+        )
+        return report_response(report=report, period=period, file_format=file_format, include_unpaid=include_unpaid)

@@ -132,6 +132,7 @@ class Order(models.Model):
     currency = models.CharField(max_length=3, default="GBP")
 
     payment_intent = models.CharField(max_length=64, blank=True, db_index=True)
+    stripe_charge = models.CharField("Stripe charge", max_length=64, blank=True)
     client_secret = models.CharField(max_length=128, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
@@ -152,6 +153,7 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total=models.F("subtotal") + models.F("delivery")), name="order_total_is_subtotal_plus_delivery"),
         ]
+        permissions = [("export_finance_reports", "Can export finance reports")]
 
     def __str__(self):
         return self.number
@@ -213,6 +215,7 @@ class StripeEvent(models.Model):
     event_id = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=100)
     payment_intent = models.CharField(max_length=64, blank=True, db_index=True)
+    stripe_charge = models.CharField("Stripe charge", max_length=64, blank=True)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
     outcome = models.CharField(max_length=255, blank=True)
     payload = models.JSONField()
@@ -298,3 +301,22 @@ class OutboxEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.order}"
+
+
+class ReportDownload(models.Model):
+    """Who took which finance report for which period, and when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    report = models.CharField(max_length=30)
+    period_from = models.DateField()
+    period_to = models.DateField()
+    format = models.CharField(max_length=5)
+    include_unpaid = models.BooleanField(default=False)
+    via = models.CharField(max_length=20, help_text="api, admin or command")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.report} {self.period_from}..{self.period_to} by {self.user}"

@@ -22,7 +22,9 @@ from catalogue.models import Publication, StockMovement
 
 from . import gateway, outbox
 from .errors import IdempotencyKeyReused, InvalidTransition, PaymentUnavailable, RefundRefused
-from .models import DeliveryMethod, Order, OrderLine, OrderStatusChange, OutboxEntry, Refund, RefundLine, StripeEvent
+from .models import (
+    DeliveryMethod, Order, OrderLine, OrderStatusChange, OutboxEntry, Refund, RefundLine, ReportDownload, StripeEvent,
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 PENNY = Decimal("0.01")
@@ -242,6 +244,9 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
         _flag(order, f"Stripe reports {intent.amount_pence} {intent.currency} paid on {intent.id}, "
                      f"but the order is for {expected[0]} {expected[1]}: not marked paid.")  # fmt: skip
         return order
+    if intent.latest_charge:
+        order.stripe_charge = intent.latest_charge
+        order.save(update_fields=["stripe_charge"])
     if order.status == Order.Status.PENDING_PAYMENT:
         _transition(order, Order.Status.PAID, note=f"Payment {intent.id} ({source})")
         return order
@@ -449,3 +454,15 @@ def order_dispatched(*, order: Order, carrier: str, tracking_number: str) -> Ord
     order.save(update_fields=["carrier", "tracking_number"])
     _transition(order, Order.Status.DISPATCHED, note=f"{carrier} {tracking_number}".strip())
     return order
+
+
+# --- Finance reports ----------------------------------------------------------------------
+
+
+def report_download_record(*, user, report: str, period, format: str, include_unpaid: bool, via: str) -> ReportDownload:
+    """Every finance download is logged: who, which report, which period."""
+    log.info("Finance report %s %s..%s (%s) taken by %s via %s", report, period.start, period.end, format, user, via)
+    return ReportDownload.objects.create(
+        user=user if getattr(user, "pk", None) else None, report=report, period_from=period.start, period_to=period.end,
+        format=format, include_unpaid=include_unpaid, via=via,
+    )  # fmt: skip

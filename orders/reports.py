@@ -1,0 +1,274 @@
+"""Finance reports: orders, order lines, refunds and a summary over a period, as CSV or Excel.
+
+A period is whole days in the shop's time zone (TIME_ZONE, Europe/London): from local midnight
+starting `from` to local midnight ending `to`, both days included; when the clocks change, that
+day is 23 or 25 hours long. Orders count on the day they were paid (never-paid orders only
+when asked, on the day they were placed); refunds on the day they were refunded.
+
+CSV streams row by row from a database cursor: money with two decimals and no thousands
+separators, times as local `YYYY-MM-DD HH:MM:SS`, and any text starting with = + - @ (or a
+tab or carriage return) prefixed with ' so that no spreadsheet runs it as a formula. Excel is
+written in openpyxl's write-only mode to a temporary file, with real numbers and dates.
+"""
+
+import csv
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from .models import Order, OrderLine, Refund, RefundLine
+
+TEXT, MONEY, RATE, INT, DATETIME, DATE = "text", "money", "rate", "int", "datetime", "date"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ZERO = Decimal("0.00")
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # included
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[local midnight starting `start`, local midnight after `end`)."""
+        return (
+            datetime.combine(self.start, time.min, tzinfo=zone()),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone()),
+        )
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __str__(self):
+        return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+
+def period_parse(raw_from: str | None, raw_to: str | None) -> Period:
+    """A period from two YYYY-MM-DD dates; ValidationError naming the field otherwise."""
+    errors, days = {}, {}
+    for field, raw in (("from", raw_from), ("to", raw_to)):
+        try:
+            days[field] = date.fromisoformat(raw or "")
+        except ValueError:
+            errors[field] = [f"Give a date as YYYY-MM-DD, not {raw!r}." if raw else "This date is required (YYYY-MM-DD)."]
+    if errors:
+        raise ValidationError(errors)
+    period = Period(days["from"], days["to"])
+    if period.start > period.end:
+        raise ValidationError({"to": [f"{period.end} is before {period.start}."]})
+    if period.days > settings.REPORT_MAX_DAYS:
+        raise ValidationError({"to": [f"A report covers at most {settings.REPORT_MAX_DAYS} days; this is {period.days}."]})
+    return period
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    columns: list[tuple[str, str]]  # (header, kind)
+    rows: Callable[[Period, bool], Iterator[tuple]]
+
+
+def _in(period: Period, field: str) -> Q:
+    start, end = period.bounds
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def _orders(period: Period, include_unpaid: bool):
+    matches = _in(period, "paid_at")
+    if include_unpaid:
+        matches |= Q(paid_at__isnull=True) & _in(period, "placed_at")
+    return Order.objects.filter(matches)
+
+
+def _money_subquery(queryset, field: str):
+    return Coalesce(
+        Subquery(queryset.values("order").annotate(total=Sum(field)).values("total")[:1]),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=10, decimal_places=2),
+    )
+
+
+def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
+    refunded = _money_subquery(Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.SUCCEEDED), "amount")
+    copies = Subquery(OrderLine.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Sum("quantity")).values("n")[:1])
+    rows = (
+        _orders(period, include_unpaid)
+        .annotate(refunded_total=refunded, copies=copies)
+        .order_by("paid_at", "placed_at", "id")
+        .values_list(
+            "number", "placed_at", "paid_at", "status", "email", "country", "copies", "subtotal", "delivery",
+            "vat", "total", "refunded_total", "currency", "payment_intent", "stripe_charge",
+        )  # fmt: skip
+    )
+    for row in rows.iterator(chunk_size=2000):
+        *head, total, refunded_total, currency, intent, charge = row
+        paid = row[2] is not None
+        yield (*head, total, refunded_total, (total - refunded_total) if paid else ZERO, currency, intent, charge)
+
+
+def line_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
+    rows = (
+        OrderLine.objects.filter(order__in=_orders(period, include_unpaid))
+        .order_by("order__paid_at", "order_id", "id")
+        .values_list("order__number", "order__paid_at", "isbn", "title", "quantity", "unit_price", "vat_rate", "vat", "line_total")
+    )
+    for number, paid_at, isbn, title, quantity, unit_price, vat_rate, vat, gross in rows.iterator(chunk_size=5000):
+        paid_day = paid_at.astimezone(zone()).date() if paid_at else None
+        yield number, paid_day, isbn, title, quantity, unit_price, gross - vat, vat_rate, vat, gross
+
+
+def refund_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
+    refunds = (
+        Refund.objects.filter(_in(period, "refunded_at"), status=Refund.Status.SUCCEEDED)
+        .select_related("order")
+        .prefetch_related("lines__order_line")
+        .order_by("refunded_at", "id")
+    )
+    for refund in refunds.iterator(chunk_size=1000):
+        lines = "; ".join(f"{line.quantity} x {line.order_line.isbn}" for line in refund.lines.all()) or "whole payment"
+        yield refund.order.number, refund.refunded_at, refund.amount, lines, refund.reason, refund.stripe_refund_id
+
+
+def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
+    """Per day, then per publication: orders, copies sold, net, VAT, gross, and refunds."""
+    paid = Order.objects.filter(_in(period, "paid_at"))
+    days = paid.annotate(day=TruncDate("paid_at", tzinfo=zone())).values("day").annotate(
+        orders=Count("id"), gross=Sum("total"), vat=Sum("vat")
+    )  # fmt: skip
+    copies = dict(
+        OrderLine.objects.filter(order__in=paid).annotate(day=TruncDate("order__paid_at", tzinfo=zone()))
+        .values("day").annotate(n=Sum("quantity")).values_list("day", "n")
+    )  # fmt: skip
+    refunds_by_day = dict(
+        Refund.objects.filter(_in(period, "refunded_at"), status=Refund.Status.SUCCEEDED)
+        .annotate(day=TruncDate("refunded_at", tzinfo=zone())).values("day").annotate(t=Sum("amount")).values_list("day", "t")
+    )  # fmt: skip
+    by_day = {row["day"]: row for row in days}
+    for day in sorted(set(by_day) | set(refunds_by_day)):
+        row = by_day.get(day, {"orders": 0, "gross": ZERO, "vat": ZERO})
+        yield ("day", day.isoformat(), "", row["orders"], copies.get(day, 0), row["gross"] - row["vat"], row["vat"],
+               row["gross"], refunds_by_day.get(day, ZERO))  # fmt: skip
+
+    lines = OrderLine.objects.filter(order__in=paid).values("isbn", "title").annotate(
+        orders=Count("order", distinct=True), copies=Sum("quantity"), gross=Sum("line_total"), vat=Sum("vat")
+    ).order_by("title", "isbn")  # fmt: skip
+    refunded = defaultdict(lambda: ZERO)
+    for isbn, amount in (
+        RefundLine.objects.filter(_in(period, "refund__refunded_at"), refund__status=Refund.Status.SUCCEEDED)
+        .values("order_line__isbn").annotate(t=Sum("amount")).values_list("order_line__isbn", "t")
+    ):  # fmt: skip
+        refunded[isbn] = amount
+    for row in lines:
+        yield ("publication", row["isbn"], row["title"], row["orders"], row["copies"], row["gross"] - row["vat"], row["vat"],
+               row["gross"], refunded[row["isbn"]])  # fmt: skip
+
+
+REPORTS = {
+    report.name: report
+    for report in [
+        Report("orders", "Orders", [
+            ("number", TEXT), ("placed_at", DATETIME), ("paid_at", DATETIME), ("status", TEXT), ("email", TEXT),
+            ("country", TEXT), ("items", INT), ("subtotal", MONEY), ("delivery", MONEY), ("vat", MONEY),
+            ("total", MONEY), ("refunded", MONEY), ("net_received", MONEY), ("currency", TEXT),
+            ("stripe_payment_intent", TEXT), ("stripe_charge", TEXT),
+        ], order_rows),  # fmt: skip
+        Report("order-lines", "Order lines", [
+            ("order_number", TEXT), ("paid_date", DATE), ("isbn", TEXT), ("title", TEXT), ("quantity", INT),
+            ("unit_price", MONEY), ("net", MONEY), ("vat_rate", RATE), ("vat", MONEY), ("gross", MONEY),
+        ], line_rows),  # fmt: skip
+        Report("refunds", "Refunds", [
+            ("order_number", TEXT), ("refunded_at", DATETIME), ("amount", MONEY), ("lines", TEXT), ("reason", TEXT),
+            ("stripe_refund", TEXT),
+        ], refund_rows),  # fmt: skip
+        Report("summary", "Summary", [
+            ("section", TEXT), ("day_or_isbn", TEXT), ("title", TEXT), ("orders", INT), ("copies", INT),
+            ("net", MONEY), ("vat", MONEY), ("gross", MONEY), ("refunded", MONEY),
+        ], summary_rows),  # fmt: skip
+    ]
+}
+
+
+def safe_text(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_cell(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == MONEY:
+        return f"{value:.2f}"
+    if kind == RATE:
+        return f"{value:.3f}"
+    if kind == DATETIME:
+        return value.astimezone(zone()).strftime("%Y-%m-%d %H:%M:%S")
+    if kind == DATE:
+        return value.isoformat()
+    if kind == INT:
+        return str(value)
+    return safe_text(value)
+
+
+class _Line:
+    """csv.writer's file: hands back each line it writes."""
+
+    def write(self, text):
+        return text
+
+
+def csv_lines(report: Report, period: Period, include_unpaid: bool = False) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    kinds = [kind for _, kind in report.columns]
+    yield writer.writerow([header for header, _ in report.columns])
+    for row in report.rows(period, include_unpaid):
+        yield writer.writerow([_csv_cell(value, kind) for value, kind in zip(row, kinds, strict=True)])
+
+
+XLSX_FORMATS = {MONEY: "0.00", RATE: "0.000", DATETIME: "yyyy-mm-dd hh:mm:ss", DATE: "yyyy-mm-dd", INT: "0"}
+
+
+def xlsx_file(report: Report, period: Period, include_unpaid: bool = False):
+    """The report as an .xlsx in a temporary file (rewound), written row by row."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(report.title)
+    bold = Font(bold=True)
+    header = []
+    for name, _ in report.columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in report.rows(period, include_unpaid):
+        cells = []
+        for value, (_, kind) in zip(row, report.columns, strict=True):
+            if kind == DATETIME and value is not None:
+                value = value.astimezone(zone()).replace(tzinfo=None)  # Excel has no time zones: local time
+            elif kind == TEXT and value is not None:
+                value = safe_text(value)
+            cell = WriteOnlyCell(sheet, value=value)
+            if kind in XLSX_FORMATS:
+                cell.number_format = XLSX_FORMATS[kind]
+            cells.append(cell)
+        sheet.append(cells)
+    output = tempfile.TemporaryFile()
+    book.save(output)
+    output.seek(0)
+    return output

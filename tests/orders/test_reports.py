@@ -1,0 +1,249 @@
+"""Finance reports: the right orders for the period (Europe/London days, clock changes included),
+totals equal to the database's to the penny, safe cells, and only for Finance."""
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from datetime import timezone as tz
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db.models import Sum
+
+from orders import reports
+from orders.models import DeliveryMethod, Order, OrderLine, Refund, RefundLine, ReportDownload
+from tests.factories import PublicationFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+UTC = tz.utc
+
+
+def paid_order(items, *, paid_at, email="reader@example.org", paid=True, number=None):
+    method = DeliveryMethod.objects.get(code="uk-standard")
+    subtotal = sum((p.price * q for p, q in items), Decimal("0.00"))
+    delivery = method.charge_for(subtotal)
+    vat = sum((reports_vat(p, q) for p, q in items), Decimal("0.00"))
+    order = Order.objects.create(
+        email=email, name="A Reader", line1="1 High St", city="Leeds", postcode="LS1 1AA", country="GB",
+        delivery_method=method, subtotal=subtotal, delivery=delivery, vat=vat, total=subtotal + delivery,
+        placed_at=paid_at - timedelta(minutes=5), expires_at=paid_at + timedelta(minutes=25),
+        paid_at=paid_at if paid else None, status="paid" if paid else "cancelled",
+        payment_intent=f"pi_{paid_at:%m%d%H%M}_{email[:3]}", stripe_charge=f"ch_{paid_at:%m%d%H%M}" if paid else "",
+    )  # fmt: skip
+    for publication, quantity in items:
+        OrderLine.objects.create(
+            order=order, publication=publication, isbn=publication.isbn, title=publication.title, quantity=quantity,
+            unit_price=publication.price, line_total=publication.price * quantity, vat_rate=publication.vat_rate,
+            vat=reports_vat(publication, quantity),
+        )  # fmt: skip
+    return order
+
+
+def reports_vat(publication, quantity):
+    gross = publication.price * quantity
+    return (gross * publication.vat_rate / (1 + publication.vat_rate)).quantize(Decimal("0.01")) if publication.vat_rate else Decimal("0.00")
+
+
+def refund(order, amount, *, at, lines=(), reason="Damaged"):
+    refund = Refund.objects.create(order=order, amount=amount, status="succeeded", refunded_at=at, reason=reason, stripe_refund_id=f"re_{order.pk}")
+    for line, quantity in lines:
+        RefundLine.objects.create(refund=refund, order_line=line, quantity=quantity, amount=line.unit_price * quantity)
+    return refund
+
+
+@pytest.fixture
+def books():
+    report = PublicationFactory(title="Patient-centred leadership", price=Decimal("8.50"))
+    bundle = PublicationFactory(title="Data bundle", price=Decimal("12.00"), vat_rate=Decimal("0.2"))
+    return report, bundle
+
+
+@pytest.fixture
+def march(books):
+    """Orders either side of local midnight on 29 March 2026, when the clocks go forward."""
+    report, bundle = books
+    orders = {
+        "28th, 23:30 GMT": paid_order([(report, 2)], paid_at=datetime(2026, 3, 28, 23, 30, tzinfo=UTC), email="a@example.org"),
+        "29th, 00:30 GMT": paid_order([(report, 1), (bundle, 2)], paid_at=datetime(2026, 3, 29, 0, 30, tzinfo=UTC), email="b@example.org"),
+        "29th, 23:59 BST": paid_order([(bundle, 1)], paid_at=datetime(2026, 3, 29, 22, 59, tzinfo=UTC), email="c@example.org"),
+        "30th, 00:30 BST": paid_order([(report, 3), (bundle, 1)], paid_at=datetime(2026, 3, 29, 23, 30, tzinfo=UTC), email="d@example.org"),
+    }
+    second = orders["29th, 00:30 GMT"]
+    refund(second, Decimal("8.50"), at=datetime(2026, 3, 29, 12, 0, tzinfo=UTC), lines=[(second.lines.get(publication=report), 1)])
+    paid_order([(report, 1)], paid_at=datetime(2026, 3, 29, 10, 0, tzinfo=UTC), email="never@example.org", paid=False)
+    return orders
+
+
+def rows(name, start, end, include_unpaid=False):
+    text = "".join(reports.csv_lines(reports.REPORTS[name], reports.Period(start, end), include_unpaid))
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def money(values):
+    return sum((Decimal(v) for v in values), Decimal("0.00"))
+
+
+def test_a_local_day_is_23_hours_when_the_clocks_go_forward_and_25_when_they_go_back():
+    spring = reports.Period(date(2026, 3, 29), date(2026, 3, 29)).bounds
+    autumn = reports.Period(date(2026, 10, 25), date(2026, 10, 25)).bounds
+
+    # (Python subtracts datetimes of one tzinfo as wall-clock times: compare the instants.)
+    assert spring[1].astimezone(UTC) - spring[0].astimezone(UTC) == timedelta(hours=23)
+    assert autumn[1].astimezone(UTC) - autumn[0].astimezone(UTC) == timedelta(hours=25)
+    assert spring[0].astimezone(UTC) == datetime(2026, 3, 29, 0, 0, tzinfo=UTC)
+    assert spring[1].astimezone(UTC) == datetime(2026, 3, 29, 23, 0, tzinfo=UTC)
+
+
+def test_orders_count_on_the_local_day_they_were_paid(march):
+    numbers = {row["number"] for row in rows("orders", date(2026, 3, 29), date(2026, 3, 29))}
+
+    assert numbers == {march["29th, 00:30 GMT"].number, march["29th, 23:59 BST"].number}
+    assert [r["paid_at"] for r in rows("orders", date(2026, 3, 30), date(2026, 3, 30))] == ["2026-03-30 00:30:00"]
+
+
+def test_the_orders_report_totals_equal_the_database_to_the_penny(march):
+    report = rows("orders", date(2026, 3, 28), date(2026, 3, 30))
+    paid = Order.objects.filter(paid_at__isnull=False)
+
+    assert len(report) == 4
+    for column in ("subtotal", "delivery", "vat", "total"):
+        assert money(r[column] for r in report) == paid.aggregate(t=Sum(column))["t"], column
+    assert money(r["refunded"] for r in report) == Decimal("8.50")
+    assert money(r["net_received"] for r in report) == paid.aggregate(t=Sum("total"))["t"] - Decimal("8.50")
+    assert sum(int(r["items"]) for r in report) == OrderLine.objects.filter(order__in=paid).aggregate(n=Sum("quantity"))["n"]
+    first = report[0]
+    assert (first["currency"], first["stripe_charge"], first["country"]) == ("GBP", march["28th, 23:30 GMT"].stripe_charge, "GB")
+
+
+def test_the_lines_report_has_one_row_per_line_with_net_vat_and_gross(march):
+    report = rows("order-lines", date(2026, 3, 28), date(2026, 3, 30))
+    lines = OrderLine.objects.filter(order__paid_at__isnull=False)
+
+    assert len(report) == lines.count() == 6
+    assert money(r["gross"] for r in report) == lines.aggregate(t=Sum("line_total"))["t"]
+    assert money(r["vat"] for r in report) == lines.aggregate(t=Sum("vat"))["t"] == Decimal("8.00")
+    assert money(r["net"] for r in report) + money(r["vat"] for r in report) == money(r["gross"] for r in report)
+    bundle_line = next(r for r in report if r["title"] == "Data bundle" and r["quantity"] == "2")
+    assert (bundle_line["unit_price"], bundle_line["net"], bundle_line["vat_rate"], bundle_line["vat"], bundle_line["gross"]) == (
+        "12.00", "20.00", "0.200", "4.00", "24.00",
+    )  # fmt: skip
+    assert bundle_line["paid_date"] == "2026-03-29"
+
+
+def test_the_refunds_report_lists_each_refund_with_its_lines(march):
+    [row] = rows("refunds", date(2026, 3, 29), date(2026, 3, 29))
+
+    assert (row["amount"], row["lines"], row["reason"], row["refunded_at"]) == (
+        "8.50", f"1 x {march['29th, 00:30 GMT'].lines.first().isbn}", "Damaged", "2026-03-29 13:00:00",
+    )  # fmt: skip
+    assert row["order_number"] == march["29th, 00:30 GMT"].number
+
+
+def test_the_summary_adds_up_per_day_and_per_publication(march, books):
+    report = rows("summary", date(2026, 3, 28), date(2026, 3, 30))
+    days = {r["day_or_isbn"]: r for r in report if r["section"] == "day"}
+    titles = {r["title"]: r for r in report if r["section"] == "publication"}
+
+    assert set(days) == {"2026-03-28", "2026-03-29", "2026-03-30"}
+    assert days["2026-03-29"]["orders"] == "2" and days["2026-03-29"]["refunded"] == "8.50"
+    assert money(r["gross"] for r in days.values()) == Order.objects.filter(paid_at__isnull=False).aggregate(t=Sum("total"))["t"]
+    assert titles["Patient-centred leadership"]["copies"] == "6" and titles["Data bundle"]["copies"] == "4"
+    assert titles["Patient-centred leadership"]["refunded"] == "8.50"
+    assert money(r["gross"] for r in titles.values()) == OrderLine.objects.filter(order__paid_at__isnull=False).aggregate(t=Sum("line_total"))["t"]
+
+
+def test_never_paid_orders_only_when_asked(march):
+    assert "never@example.org" not in {r["email"] for r in rows("orders", date(2026, 3, 29), date(2026, 3, 29))}
+    with_unpaid = rows("orders", date(2026, 3, 29), date(2026, 3, 29), include_unpaid=True)
+    unpaid = next(r for r in with_unpaid if r["email"] == "never@example.org")
+    assert (unpaid["paid_at"], unpaid["status"], unpaid["net_received"]) == ("", "cancelled", "0.00")
+
+
+def test_cells_that_a_spreadsheet_would_run_as_formulas_are_escaped():
+    evil = PublicationFactory(title='=HYPERLINK("http://evil.example","click")', price=Decimal("5.00"))
+    order = paid_order([(evil, 1)], paid_at=datetime(2026, 5, 1, 12, tzinfo=UTC), email="@attacker.example")
+    refund(order, Decimal("5.00"), at=datetime(2026, 5, 1, 13, tzinfo=UTC), reason="+SUM(1,2)")
+    day = date(2026, 5, 1)
+
+    assert rows("order-lines", day, day)[0]["title"] == "'" + evil.title
+    assert rows("orders", day, day)[0]["email"] == "'@attacker.example"
+    assert rows("refunds", day, day)[0]["reason"] == "'+SUM(1,2)"
+    sheet = openpyxl.load_workbook(reports.xlsx_file(reports.REPORTS["order-lines"], reports.Period(day, day))).active
+    assert sheet.cell(row=2, column=4).value == "'" + evil.title
+    assert sheet.cell(row=2, column=4).data_type == "s"
+
+
+def test_the_excel_report_has_real_numbers_and_dates(march):
+    sheet = openpyxl.load_workbook(reports.xlsx_file(reports.REPORTS["orders"], reports.Period(date(2026, 3, 28), date(2026, 3, 30)))).active
+    header = [cell.value for cell in sheet[1]]
+    first = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+
+    assert isinstance(first["paid_at"], datetime) and first["paid_at"] == datetime(2026, 3, 28, 23, 30)
+    assert isinstance(first["total"], (int, float)) and first["total"] == 17.00 + 2.95
+    totals = sum(Decimal(str(row[header.index("total")].value)) for row in sheet.iter_rows(min_row=2))
+    assert totals == Order.objects.filter(paid_at__isnull=False).aggregate(t=Sum("total"))["t"]
+
+
+@pytest.fixture
+def finance(client):
+    user = UserFactory(username="fiona", is_staff=True)
+    user.groups.add(Group.objects.get(name="Finance"))
+    client.force_login(user)
+    return user
+
+
+def test_finance_downloads_csv_and_excel_and_each_download_is_logged(client, finance, march):
+    as_csv = client.get("/api/reports/orders/", {"from": "2026-03-28", "to": "2026-03-30", "format": "csv"})
+    as_xlsx = client.get("/api/reports/summary/", {"from": "2026-03-28", "to": "2026-03-30", "format": "xlsx"})
+
+    assert as_csv.status_code == 200 and as_csv["Content-Type"].startswith("text/csv")
+    assert 'filename="orders_2026-03-28_2026-03-30.csv"' in as_csv["Content-Disposition"]
+    assert len(list(csv.DictReader(io.StringIO(b"".join(as_csv.streaming_content).decode())))) == 4
+    assert openpyxl.load_workbook(io.BytesIO(b"".join(as_xlsx.streaming_content))).active["A2"].value == "day"
+    logged = list(ReportDownload.objects.order_by("id").values_list("user__username", "report", "period_from", "period_to", "format", "via"))
+    assert logged == [
+        ("fiona", "orders", date(2026, 3, 28), date(2026, 3, 30), "csv", "api"),
+        ("fiona", "summary", date(2026, 3, 28), date(2026, 3, 30), "xlsx", "api"),
+    ]
+
+
+def test_staff_outside_finance_get_403_and_strangers_get_nothing(client, api):
+    client.force_login(StaffFactory())
+
+    assert client.get("/api/reports/orders/", {"from": "2026-03-01", "to": "2026-03-31"}).status_code == 403
+    assert api.get("/api/reports/orders/", {"from": "2026-03-01", "to": "2026-03-31"}).status_code == 401
+    assert not ReportDownload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"from": "2026-03-31", "to": "2026-03-01"}, "to"),
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "from"),
+        ({"from": "yesterday", "to": "2026-03-01"}, "from"),
+        ({"to": "2026-03-01"}, "from"),
+        ({"from": "2024-01-01", "to": "2026-03-01"}, "to"),
+        ({"from": "2026-03-01", "to": "2026-03-02", "format": "pdf"}, "format"),
+    ],
+)
+def test_bad_ranges_and_formats_are_a_400_naming_the_field(client, finance, params, field):
+    response = client.get("/api/reports/orders/", params)
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_an_unknown_report_is_a_404(client, finance):
+    assert client.get("/api/reports/profits/", {"from": "2026-03-01", "to": "2026-03-02"}).status_code == 404
+
+
+def test_the_command_writes_csv_and_excel(march, tmp_path):
+    call_command("export_report", "order-lines", "--from", "2026-03-28", "--to", "2026-03-30", "-o", str(tmp_path / "lines.csv"))
+    call_command("export_report", "refunds", "--from", "2026-03-28", "--to", "2026-03-30", "--format", "xlsx", "-o", str(tmp_path / "refunds.xlsx"))
+
+    assert len((tmp_path / "lines.csv").read_text().splitlines()) == 7
+    assert openpyxl.load_workbook(tmp_path / "refunds.xlsx").active["C2"].value == 8.5
+    assert ReportDownload.objects.filter(via="command").count() == 2
