@@ -20,7 +20,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, free_port, manage, prepare_database, production_env, start_gunicorn, stop, wait_for  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    free_port,
+    manage,
+    prepare_database,
+    production_env,
+    start_gunicorn,
+    stop,
+    wait_for,
+)
 
 
 def run_wrk(url: str, connections: int, seconds: int, spread: str | None = None, publications: int = 0) -> dict:

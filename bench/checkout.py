@@ -26,7 +26,17 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PYTHON, free_port, manage, prepare_database, production_env, start, start_gunicorn, stop, wait_for  # noqa: E402
+from bench.common import (  # noqa: E402
+    PYTHON,
+    free_port,
+    manage,
+    prepare_database,
+    production_env,
+    start,
+    start_gunicorn,
+    stop,
+    wait_for,
+)
 
 SECRET = "whsec_bench"
 DUPLICATE_SHARE = 0.30

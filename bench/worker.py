@@ -29,7 +29,17 @@ import requests
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PYTHON, free_port, manage, prepare_database, production_env, start, start_gunicorn, stop, wait_for  # noqa: E402
+from bench.common import (  # noqa: E402
+    PYTHON,
+    free_port,
+    manage,
+    prepare_database,
+    production_env,
+    start,
+    start_gunicorn,
+    stop,
+    wait_for,
+)
 
 STRIPE_SECRET = "whsec_bench"
 WAREHOUSE_SECRET = "warehouse-bench-secret"

@@ -14,7 +14,15 @@ from shop.errors import ShopError
 
 from . import outbox, services
 from .models import (
-    DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange, OutboxEntry, Refund, RefundLine, StripeEvent,
+    DeliveryMethod,
+    DeliveryZone,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    OutboxEntry,
+    Refund,
+    RefundLine,
+    StripeEvent,
 )  # fmt: skip
 
 

@@ -7,8 +7,12 @@ when asked, on the day they were placed); refunds on the day they were refunded.
 
 CSV streams row by row from a database cursor: money with two decimals and no thousands
 separators, times as local `YYYY-MM-DD HH:MM:SS`, and any text starting with = + - @ (or a
-tab or carriage return) prefixed with ' so that no spreadsheet runs it as a formula. Excel is
-written in openpyxl's write-only mode to a temporary file, with real numbers and dates.
+tab or carriage return) prefixed with ' so that no spreadsheet runs it as a formula. On
+PostgreSQL the two big reports (orders, order lines) are written by the database itself:
+`COPY (the same query, formatted and escaped the same way) TO STDOUT`, streamed chunk by
+chunk, several times faster than formatting rows in Python (bench/reports.py). The test suite
+checks both ways against the same expectations. Excel is written in openpyxl's write-only mode
+to a temporary file, with real numbers and dates.
 """
 
 import csv
@@ -22,11 +26,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from psycopg import sql
 
 from .models import Order, OrderLine, Refund, RefundLine
 
@@ -84,6 +90,8 @@ class Report:
     title: str
     columns: list[tuple[str, str]]  # (header, kind)
     rows: Callable[[Period, bool], Iterator[tuple]]
+    # The same report as one PostgreSQL query whose columns are already the CSV's text.
+    copy_query: Callable[[Period, bool], sql.Composable] | None = None
 
 
 def _in(period: Period, field: str) -> Q:
@@ -124,12 +132,16 @@ def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         yield (*head, total, refunded_total, (total - refunded_total) if paid else ZERO, currency, intent, charge)
 
 
-def line_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
-    rows = (
+def line_queryset(period: Period, include_unpaid: bool):
+    return (
         OrderLine.objects.filter(order__in=_orders(period, include_unpaid))
         .order_by("order__paid_at", "order_id", "id")
         .values_list("order__number", "order__paid_at", "isbn", "title", "quantity", "unit_price", "vat_rate", "vat", "line_total")
     )
+
+
+def line_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
+    rows = line_queryset(period, include_unpaid)
     for number, paid_at, isbn, title, quantity, unit_price, vat_rate, vat, gross in rows.iterator(chunk_size=5000):
         paid_day = paid_at.astimezone(zone()).date() if paid_at else None
         yield number, paid_day, isbn, title, quantity, unit_price, gross - vat, vat_rate, vat, gross
@@ -181,6 +193,66 @@ def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
                row["gross"], refunded[row["isbn"]])  # fmt: skip
 
 
+# --- The big reports as PostgreSQL queries (see the module's docstring) ---------------------
+
+# A text cell a spreadsheet would run as a formula gets a leading ' (as safe_text does).
+_SAFE = "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN chr(39) || {0} ELSE {0} END"
+
+
+def _safe(column: str) -> sql.Composable:
+    return sql.SQL(_SAFE).format(sql.SQL(column))
+
+
+def _local(column: str, pattern: str = "YYYY-MM-DD HH24:MI:SS") -> sql.Composable:
+    return sql.SQL("to_char({} AT TIME ZONE {}, {})").format(sql.SQL(column), sql.Literal(settings.TIME_ZONE), sql.Literal(pattern))
+
+
+def _period_sql(period: Period, include_unpaid: bool) -> sql.Composable:
+    start, end = (sql.Literal(bound) for bound in period.bounds)
+    paid = sql.SQL("(o.paid_at >= {} AND o.paid_at < {})").format(start, end)
+    if not include_unpaid:
+        return paid
+    return sql.SQL("({} OR (o.paid_at IS NULL AND o.placed_at >= {} AND o.placed_at < {}))").format(paid, start, end)
+
+
+def order_copy_query(period: Period, include_unpaid: bool) -> sql.Composable:
+    return sql.SQL(
+        """SELECT o.number, {placed} AS placed_at, {paid} AS paid_at, o.status, {email} AS email, o.country,
+                  (SELECT sum(l.quantity) FROM orders_orderline l WHERE l.order_id = o.id) AS items,
+                  o.subtotal, o.delivery, o.vat, o.total, coalesce(r.refunded, 0.00) AS refunded,
+                  CASE WHEN o.paid_at IS NULL THEN 0.00 ELSE o.total - coalesce(r.refunded, 0.00) END AS net_received,
+                  o.currency, {intent} AS stripe_payment_intent, {charge} AS stripe_charge
+           FROM orders_order o
+           LEFT JOIN (SELECT order_id, sum(amount) AS refunded FROM orders_refund WHERE status = 'succeeded'
+                      GROUP BY order_id) r ON r.order_id = o.id
+           WHERE {period}
+           ORDER BY o.paid_at, o.placed_at, o.id"""
+    ).format(
+        placed=_local("o.placed_at"), paid=_local("o.paid_at"), email=_safe("o.email"),
+        intent=_safe("o.payment_intent"), charge=_safe("o.stripe_charge"), period=_period_sql(period, include_unpaid),
+    )  # fmt: skip
+
+
+def line_copy_query(period: Period, include_unpaid: bool) -> sql.Composable:
+    return sql.SQL(
+        """SELECT o.number AS order_number, {paid_date} AS paid_date, {isbn} AS isbn, {title} AS title, l.quantity,
+                  l.unit_price, l.line_total - l.vat AS net, l.vat_rate, l.vat, l.line_total AS gross
+           FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
+           WHERE {period}
+           ORDER BY o.paid_at, o.id, l.id"""
+    ).format(
+        paid_date=_local("o.paid_at", "YYYY-MM-DD"), isbn=_safe("l.isbn"), title=_safe("l.title"),
+        period=_period_sql(period, include_unpaid),
+    )  # fmt: skip
+
+
+def _copied_lines(query: sql.Composable) -> Iterator[str]:
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)) as copy:
+            for chunk in copy:
+                yield bytes(chunk).decode()
+
+
 REPORTS = {
     report.name: report
     for report in [
@@ -189,11 +261,11 @@ REPORTS = {
             ("country", TEXT), ("items", INT), ("subtotal", MONEY), ("delivery", MONEY), ("vat", MONEY),
             ("total", MONEY), ("refunded", MONEY), ("net_received", MONEY), ("currency", TEXT),
             ("stripe_payment_intent", TEXT), ("stripe_charge", TEXT),
-        ], order_rows),  # fmt: skip
+        ], order_rows, order_copy_query),  # fmt: skip
         Report("order-lines", "Order lines", [
             ("order_number", TEXT), ("paid_date", DATE), ("isbn", TEXT), ("title", TEXT), ("quantity", INT),
             ("unit_price", MONEY), ("net", MONEY), ("vat_rate", RATE), ("vat", MONEY), ("gross", MONEY),
-        ], line_rows),  # fmt: skip
+        ], line_rows, line_copy_query),  # fmt: skip
         Report("refunds", "Refunds", [
             ("order_number", TEXT), ("refunded_at", DATETIME), ("amount", MONEY), ("lines", TEXT), ("reason", TEXT),
             ("stripe_refund", TEXT),
@@ -235,6 +307,14 @@ class _Line:
 
 
 def csv_lines(report: Report, period: Period, include_unpaid: bool = False) -> Iterator[str]:
+    """The report as CSV text, a line (or, from COPY, a chunk of lines) at a time."""
+    if report.copy_query is not None and connection.vendor == "postgresql":
+        return _copied_lines(report.copy_query(period, include_unpaid))
+    return rows_as_csv(report, period, include_unpaid)
+
+
+def rows_as_csv(report: Report, period: Period, include_unpaid: bool = False) -> Iterator[str]:
+    """The report as CSV formatted in Python, for any database."""
     writer = csv.writer(_Line())
     kinds = [kind for _, kind in report.columns]
     yield writer.writerow([header for header, _ in report.columns])

@@ -21,9 +21,22 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 
 from . import gateway, outbox
-from .errors import IdempotencyKeyReused, InvalidTransition, PaymentUnavailable, RefundRefused
+from .errors import (
+    IdempotencyKeyReused,
+    InvalidTransition,
+    PaymentUnavailable,
+    RefundRefused,
+)
 from .models import (
-    DeliveryMethod, Order, OrderLine, OrderStatusChange, OutboxEntry, Refund, RefundLine, ReportDownload, StripeEvent,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    OutboxEntry,
+    Refund,
+    RefundLine,
+    ReportDownload,
+    StripeEvent,
 )  # fmt: skip
 
 log = logging.getLogger(__name__)

@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
+pytest_plugins = ["tests.payments"]
+
 
 def pytest_configure(config):
     # Without Redis, tasks the code under test publishes go to Celery's in-memory transport

@@ -8,8 +8,7 @@ import stripe
 from orders import services
 from orders.models import Order
 from tests.factories import PublicationFactory, UserFactory
-
-from .conftest import order_body, payment_method
+from tests.payments import order_body, payment_method
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from rest_framework.test import APIClient
 from catalogue.models import Publication
 from orders.models import Order
 from tests.factories import PublicationFactory
-
-from .conftest import order_body
+from tests.payments import order_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

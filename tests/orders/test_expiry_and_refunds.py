@@ -13,9 +13,8 @@ from orders import gateway, services
 from orders.errors import InvalidTransition, PaymentUnavailable, RefundRefused
 from orders.models import Order, Refund
 from tests.factories import PublicationFactory
+from tests.payments import order_body, payment_method
 from worker import tasks
-
-from .conftest import order_body, payment_method
 
 pytestmark = pytest.mark.django_db
 

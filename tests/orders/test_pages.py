@@ -9,8 +9,7 @@ from django.test import Client
 from orders import services
 from orders.models import Order
 from tests.factories import PublicationFactory
-
-from .conftest import payment_method
+from tests.payments import payment_method
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 import requests
 
 from orders.models import Order, StripeEvent
-
-from .conftest import order_body, payment_method, signed, wait_for
+from tests.payments import order_body, payment_method, signed, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server must see committed data
 

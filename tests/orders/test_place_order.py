@@ -11,8 +11,7 @@ import stripe
 from catalogue import services as catalogue_services
 from orders.models import Order
 from tests.factories import PublicationFactory
-
-from .conftest import order_body
+from tests.payments import order_body
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,14 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from orders import reports
-from orders.models import DeliveryMethod, Order, OrderLine, Refund, RefundLine, ReportDownload
+from orders.models import (
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    Refund,
+    RefundLine,
+    ReportDownload,
+)
 from tests.factories import PublicationFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

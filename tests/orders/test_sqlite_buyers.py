@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import free_port, order_body
+from tests.payments import free_port, order_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = """

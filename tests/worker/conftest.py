@@ -13,14 +13,7 @@ from aiosmtpd.controller import Controller
 from orders import gateway, services
 from orders.models import Order
 from shop import signing
-from tests.orders.conftest import (  # noqa: F401  (fixtures shared with the orders tests)
-    delivery_rates,
-    free_port,
-    localstripe_url,
-    order_body,
-    seed,
-    stripe_emulator,
-)
+from tests.payments import free_port, order_body
 
 WAREHOUSE_SECRET = "warehouse-test-secret"
 

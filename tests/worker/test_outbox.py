@@ -2,7 +2,6 @@
 go, given up (and flagged for staff) when they cannot; dispatch and refund emails."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -10,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from orders import outbox, services
-from orders.models import Order, OutboxEntry
+from orders.models import OutboxEntry
 from shop import signing
 from worker import services as worker_services
 from worker import tasks
@@ -229,7 +228,7 @@ def test_a_dispatch_report_with_a_bad_signature_is_refused(api, paid_order):
 def test_a_refund_emails_the_reader(paid_order, smtp_server, stripe_emulator):
     import stripe
 
-    from tests.orders.conftest import payment_method
+    from tests.payments import payment_method
 
     stripe.PaymentIntent.modify(paid_order.payment_intent, payment_method=payment_method("visa"))
     stripe.PaymentIntent.confirm(paid_order.payment_intent)

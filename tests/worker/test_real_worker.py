@@ -126,7 +126,7 @@ def test_a_worker_killed_mid_request_loses_nothing_and_doubles_nothing(workers, 
 
 
 def test_the_broker_unreachable_when_paid_the_emails_go_once_it_is_back(worker_env, workers, api, stripe_emulator, seed, smtp_server, warehouse):
-    from tests.orders.conftest import order_body
+    from tests.payments import order_body
 
     number = api.post("/api/orders/", order_body((seed.isbn, 1)), format="json").data["number"]
     pay_without_broker = (

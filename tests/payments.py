@@ -1,8 +1,10 @@
-"""Stripe in the tests is localstripe, run as a real process; webhooks reach a live server."""
+"""Stripe in the tests is localstripe, run as a real process; webhooks reach a live server.
+
+Registered for every test folder by tests/conftest.py (pytest_plugins)."""
 
 import hashlib
-import importlib
 import hmac
+import importlib
 import json
 import socket
 import subprocess
