@@ -5,7 +5,9 @@ import json
 import logging
 
 from django.conf import settings
+from django.core import signing as django_signing
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import storages
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
@@ -24,7 +26,14 @@ from shop import signing
 
 from . import gateway, reports, services
 from .errors import InvalidSignature
-from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OrderStatusChange
+from .models import (
+    DeliveryMethod,
+    DeliveryZone,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    ReportDownload,
+)
 
 log = logging.getLogger(__name__)
 MAX_LINES = 30
@@ -317,7 +326,35 @@ class ReportDownloadView(APIView):
         if file_format not in ("csv", "xlsx"):
             raise serializers.ValidationError({"format": "Choose csv or xlsx."})
         include_unpaid = request.query_params.get("include_unpaid", "").lower() in ("1", "true", "yes")
+        if period.days > settings.REPORT_INLINE_MAX_DAYS:
+            services.report_build_request(
+                user=request.user, report=name, period=period, format=file_format, include_unpaid=include_unpaid
+            )
+            return Response(
+                {"status": "building", "detail": f"This report is being built; a download link will be emailed to {request.user.email}."},
+                status=status.HTTP_202_ACCEPTED,
+            )
         services.report_download_record(
             user=request.user, report=name, period=period, format=file_format, include_unpaid=include_unpaid, via="api"
         )
         return report_response(report=report, period=period, file_format=file_format, include_unpaid=include_unpaid)
+
+
+class ReportFileView(APIView):
+    """A report a worker built, from the link emailed to the finance user who asked for it."""
+
+    permission_classes = [permissions.IsAuthenticated, CanExportReports]
+
+    @extend_schema(responses={200: OpenApiTypes.BINARY, 404: OpenApiResponse(description="No such report"), 410: OpenApiResponse(description="The link has expired")})
+    def get(self, request, token):
+        try:
+            download_id = reports.download_id_from(token)
+        except django_signing.SignatureExpired:
+            return Response({"code": "link_expired", "detail": "This link has expired: ask for the report again."}, status=status.HTTP_410_GONE)
+        except django_signing.BadSignature:
+            raise NotFound("No such report.") from None
+        download = ReportDownload.objects.filter(pk=download_id, user=request.user).exclude(file="").first()
+        if download is None:
+            raise NotFound("No such report.")
+        filename = f"{download.report}_{download.period_from}_{download.period_to}.{download.format}"
+        return FileResponse(storages["reports"].open(download.file, "rb"), as_attachment=True, filename=filename)

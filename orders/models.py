@@ -312,8 +312,10 @@ class ReportDownload(models.Model):
     period_to = models.DateField()
     format = models.CharField(max_length=5)
     include_unpaid = models.BooleanField(default=False)
-    via = models.CharField(max_length=20, help_text="api, admin or command")
+    via = models.CharField(max_length=20, help_text="api, admin, command, or email (built by a worker, sent as a link)")
     created_at = models.DateTimeField(default=timezone.now)
+    file = models.CharField(max_length=200, blank=True, help_text="For a report built by a worker: its name in the reports storage.")
+    built_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

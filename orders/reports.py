@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
@@ -352,3 +353,18 @@ def xlsx_file(report: Report, period: Period, include_unpaid: bool = False):
     book.save(output)
     output.seek(0)
     return output
+
+
+# --- Reports built by a worker and sent as a link ------------------------------------------
+
+LINK_SALT = "orders.reports.download"
+
+
+def download_token(download_id: int) -> str:
+    return signing.TimestampSigner(salt=LINK_SALT).sign(str(download_id))
+
+
+def download_id_from(token: str) -> int:
+    """The download a link names; signing.SignatureExpired once REPORT_LINK_HOURS have passed,
+    signing.BadSignature for anything not made by download_token."""
+    return int(signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=settings.REPORT_LINK_HOURS * 3600))

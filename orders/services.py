@@ -479,3 +479,17 @@ def report_download_record(*, user, report: str, period, format: str, include_un
         user=user if getattr(user, "pk", None) else None, report=report, period_from=period.start, period_to=period.end,
         format=format, include_unpaid=include_unpaid, via=via,
     )  # fmt: skip
+
+
+BUILD_REPORT_TASK = "worker.tasks.build_report"
+
+
+def report_build_request(*, user, report: str, period, format: str, include_unpaid: bool) -> ReportDownload:
+    """A period too long to download at once: a worker builds the file and emails the user a link."""
+    if not getattr(user, "email", ""):
+        raise ValidationError({"to": "Reports this long are emailed, and your account has no email address."})
+    download = report_download_record(
+        user=user, report=report, period=period, format=format, include_unpaid=include_unpaid, via="email"
+    )
+    transaction.on_commit(lambda: outbox.celery_app.signature(BUILD_REPORT_TASK, args=[download.pk]).apply_async())
+    return download

@@ -137,6 +137,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-pending-payments": {"task": "worker.tasks.reconcile_pending_payments", "schedule": 120.0},
     "sweep-outbox": {"task": "worker.tasks.sweep_outbox", "schedule": 30.0},
     "low-stock-digest": {"task": "worker.tasks.send_low_stock_digest", "schedule": crontab(hour=7, minute=30)},
+    "remove-expired-reports": {"task": "worker.tasks.remove_expired_reports", "schedule": crontab(hour=3, minute=15)},
 }
 # Publishing a task gives up quickly when the broker is down: the outbox keeps the work.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
@@ -183,8 +184,11 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETRY_SECONDS = env.float("OUTBOX_RETRY_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=300)
-# The longest period a finance report may cover.
-REPORT_MAX_DAYS = env.int("REPORT_MAX_DAYS", default=366)
+# Finance reports: periods up to REPORT_INLINE_MAX_DAYS download at once; longer ones (up to
+# REPORT_MAX_DAYS) are built by a worker and emailed as a link that works for REPORT_LINK_HOURS.
+REPORT_INLINE_MAX_DAYS = env.int("REPORT_INLINE_MAX_DAYS", default=366)
+REPORT_MAX_DAYS = env.int("REPORT_MAX_DAYS", default=3660)
+REPORT_LINK_HOURS = env.int("REPORT_LINK_HOURS", default=24)
 SHOP_CURRENCY = "GBP"
 # Minutes a placed order waits for payment before it expires and its stock returns.
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=30)
@@ -217,6 +221,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Built finance reports: private (never under MEDIA_URL); shared by web and workers, so on
+    # several hosts a shared volume or an object store (django-storages).
+    "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(VAR_DIR / "reports")}},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -60,3 +60,15 @@ def send_low_stock_digest(publications) -> int:
         to=settings.STAFF_EMAILS,
     )
     return message.send()
+
+
+def send_report_link(download, link: str) -> None:
+    EmailMessage(
+        subject=f"Your {download.report} report for {download.period_from} to {download.period_to} is ready",
+        body=(
+            f"Download it here (sign in as {download.user.get_username()} if asked):\n\n{link}\n\n"
+            f"The link works for {settings.REPORT_LINK_HOURS} hours.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[download.user.email],
+    ).send()

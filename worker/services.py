@@ -1,12 +1,20 @@
-"""The worker's actions: drain an outbox entry, send the staff's low-stock digest."""
+"""The worker's actions: drain an outbox entry, send the staff's low-stock digest, build long reports."""
 
 import logging
 import smtplib
+import tempfile
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import storages
+from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
-from orders import outbox
+from orders import outbox, reports
 from orders import services as order_services
-from orders.models import OutboxEntry
+from orders.models import OutboxEntry, ReportDownload
 
 from . import fulfilment, notifications
 
@@ -42,3 +50,40 @@ def low_stock_digest_send() -> int:
     publications = list(catalogue_selectors.publications_low_on_stock())
     notifications.send_low_stock_digest(publications)
     return len(publications)
+
+
+def report_build(download_id: int) -> str:
+    """Build a requested report into the reports storage and email its owner a link (once)."""
+    download = ReportDownload.objects.select_related("user").get(pk=download_id)
+    if download.built_at:
+        return "already built"
+    report = reports.REPORTS[download.report]
+    period = reports.Period(download.period_from, download.period_to)
+    storage = storages["reports"]
+    name = f"{download.report}_{period}_{uuid.uuid4().hex}.{download.format}"
+    if download.format == "xlsx":
+        built = reports.xlsx_file(report, period, download.include_unpaid)
+    else:
+        built = tempfile.TemporaryFile()
+        for text in reports.csv_lines(report, period, download.include_unpaid):
+            built.write(text.encode())
+        built.seek(0)
+    with built:
+        name = storage.save(name, File(built))
+    ReportDownload.objects.filter(pk=download.pk).update(file=name, built_at=timezone.now())
+    notifications.send_report_link(download, f"{settings.SHOP_URL}/api/reports/download/{reports.download_token(download.pk)}/")
+    return name
+
+
+def reports_expired_remove() -> int:
+    """Built reports whose links have expired: the files go, the log stays."""
+    storage = storages["reports"]
+    expired = ReportDownload.objects.exclude(file="").filter(
+        built_at__lt=timezone.now() - timedelta(hours=settings.REPORT_LINK_HOURS)
+    )
+    removed = 0
+    for download in expired:
+        storage.delete(download.file)
+        ReportDownload.objects.filter(pk=download.pk).update(file="")
+        removed += 1
+    return removed

@@ -60,3 +60,15 @@ def sweep_outbox() -> int:
 def send_low_stock_digest() -> int:
     """Email staff the publications at or under their reorder level."""
     return worker_services.low_stock_digest_send()
+
+
+@shared_task(acks_late=True)
+def build_report(download_id: int) -> str:
+    """Build a finance report too long to download at once, and email its link."""
+    return worker_services.report_build(download_id)
+
+
+@shared_task(acks_late=True)
+def remove_expired_reports() -> int:
+    """Delete built reports whose download links have expired."""
+    return worker_services.reports_expired_remove()

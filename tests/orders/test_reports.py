@@ -3,6 +3,7 @@ totals equal to the database's to the penny, safe cells, and only for Finance.""
 
 import csv
 import io
+import time
 from datetime import date, datetime, timedelta
 from datetime import timezone as tz
 from decimal import Decimal
@@ -232,7 +233,7 @@ def test_staff_outside_finance_get_403_and_strangers_get_nothing(client, api):
         ({"from": "2026-02-30", "to": "2026-03-01"}, "from"),
         ({"from": "yesterday", "to": "2026-03-01"}, "from"),
         ({"to": "2026-03-01"}, "from"),
-        ({"from": "2024-01-01", "to": "2026-03-01"}, "to"),
+        ({"from": "2010-01-01", "to": "2026-03-01"}, "to"),  # over REPORT_MAX_DAYS
         ({"from": "2026-03-01", "to": "2026-03-02", "format": "pdf"}, "format"),
     ],
 )
@@ -254,3 +255,79 @@ def test_the_command_writes_csv_and_excel(march, tmp_path):
     assert len((tmp_path / "lines.csv").read_text().splitlines()) == 7
     assert openpyxl.load_workbook(tmp_path / "refunds.xlsx").active["C2"].value == 8.5
     assert ReportDownload.objects.filter(via="command").count() == 2
+
+
+def test_a_period_too_long_to_download_at_once_is_built_and_emailed_as_a_link(client, finance, march, settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from worker import tasks
+
+    settings.REPORT_INLINE_MAX_DAYS = 31
+    finance.email = "fiona@example.org"
+    finance.save()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.get("/api/reports/order-lines/", {"from": "2026-01-01", "to": "2026-06-30"})
+    assert (response.status_code, response.json()["status"]) == (202, "building")
+    download = ReportDownload.objects.get()
+    assert (download.via, download.file) == ("email", "")
+
+    tasks.build_report(download.pk)
+
+    [message] = mail.outbox
+    assert message.to == ["fiona@example.org"]
+    link = next(word for word in message.body.split() if "/api/reports/download/" in word)
+    path = link.split(settings.SHOP_URL, 1)[1]
+    file = client.get(path)
+    assert file.status_code == 200
+    assert 'filename="order-lines_2026-01-01_2026-06-30.csv"' in file["Content-Disposition"]
+    assert len(list(csv.DictReader(io.StringIO(b"".join(file.streaming_content).decode())))) == 6
+
+    other = UserFactory(username="other-finance", is_staff=True)  # someone else, even in Finance, cannot use it
+    other.groups.add(Group.objects.get(name="Finance"))
+    client.force_login(other)
+    assert client.get(path).status_code == 404
+
+
+def test_an_expired_report_link_is_gone_and_its_file_removed(client, finance, march, settings, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from worker import tasks
+
+    settings.REPORT_INLINE_MAX_DAYS = 31
+    finance.email = "fiona@example.org"
+    finance.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        client.get("/api/reports/orders/", {"from": "2026-01-01", "to": "2026-06-30", "format": "xlsx"})
+    download = ReportDownload.objects.get()
+    tasks.build_report(download.pk)
+    token = reports.download_token(download.pk)
+
+    settings.REPORT_LINK_HOURS = 0  # links now live for no time at all...
+    time.sleep(1.1)  # ...and this one is a second old
+    ReportDownload.objects.filter(pk=download.pk).update(built_at=timezone.now() - timedelta(hours=1))
+
+    assert client.get(f"/api/reports/download/{token}/").status_code == 410
+    assert tasks.remove_expired_reports() == 1
+    download.refresh_from_db()
+    assert download.file == ""
+
+
+def test_finance_downloads_from_the_admin_with_a_date_picker(client, finance, march):
+    page = client.get("/admin/orders/reportdownload/export/")
+    assert page.status_code == 200 and "vDateField" in page.text
+
+    response = client.post("/admin/orders/reportdownload/export/", {"report": "refunds", "start": "2026-03-29", "end": "2026-03-29", "format": "csv"})
+
+    assert response.status_code == 200
+    assert [r["amount"] for r in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))] == ["8.50"]
+    assert ReportDownload.objects.get().via == "admin"
+    assert "Download a report" in client.get("/admin/orders/reportdownload/").text
+
+
+def test_the_admin_report_page_refuses_staff_outside_finance_and_bad_ranges(client, finance):
+    bad = client.post("/admin/orders/reportdownload/export/", {"report": "orders", "start": "2026-03-29", "end": "2026-03-01", "format": "csv"})
+    assert bad.status_code == 200 and "is before" in bad.text
+
+    client.force_login(StaffFactory())
+    assert client.get("/admin/orders/reportdownload/export/").status_code == 403
