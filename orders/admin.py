@@ -334,5 +334,11 @@ class ReportDownloadAdmin(admin.ModelAdmin):
                 return report_response(
                     report=reports.REPORTS[data["report"]], period=period, file_format=data["format"], include_unpaid=data["include_unpaid"]
                 )
-        context = {**self.admin_site.each_context(request), "title": "Download a finance report", "form": form, "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Download a finance report",
+            "form": form,
+            "media": self.media + form.media,  # the date pickers need the admin's core.js too
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/orders/reportdownload/export.html", context)
