@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
-pytest_plugins = ["tests.payments"]
+pytest_plugins = ["tests.payments", "tests.peers"]
 
 
 def pytest_configure(config):

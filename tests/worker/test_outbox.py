@@ -11,10 +11,9 @@ from django.utils import timezone
 from orders import outbox, services
 from orders.models import OutboxEntry
 from shop import signing
+from tests.peers import WAREHOUSE_SECRET, signed_dispatch
 from worker import services as worker_services
 from worker import tasks
-
-from .conftest import WAREHOUSE_SECRET, signed_dispatch
 
 pytestmark = pytest.mark.django_db
 

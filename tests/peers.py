@@ -1,19 +1,29 @@
-"""Real peers for the worker's tests: a local SMTP server (aiosmtpd) and a local HTTP warehouse."""
+"""Real peers for the tests: a local SMTP server (aiosmtpd), a local HTTP warehouse, and real
+`celery worker` processes. Registered for every test folder by tests/conftest.py."""
 
 import email
 import email.policy
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 
 from orders import gateway, services
 from orders.models import Order
 from shop import signing
+from shop.celery import app as celery_app
 from tests.payments import free_port, order_body
+from worker import tasks
 
 WAREHOUSE_SECRET = "warehouse-test-secret"
 
@@ -121,3 +131,70 @@ def paid_order(api, stripe_emulator, seed):
 def signed_dispatch(payload: dict, secret: str = WAREHOUSE_SECRET) -> tuple[bytes, dict]:
     body = json.dumps(payload).encode()
     return body, {signing.HEADER: signing.sign(body, secret)}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_for(condition, timeout=30.0, interval=0.2, sweep=False):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if sweep:  # what beat does every 30 seconds
+            tasks.sweep_outbox()
+        time.sleep(interval)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def worker_env(smtp_server, warehouse, localstripe_url):
+    settings = connection.settings_dict
+    return {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server_port(smtp_server)}",
+        "FULFILMENT_BACKEND": "http",
+        "FULFILMENT_URL": warehouse.url,
+        "FULFILMENT_SECRET": WAREHOUSE_SECRET,
+        "STRIPE_API_BASE": localstripe_url,
+        "OUTBOX_RETRY_SECONDS": "1",
+        "OUTBOX_LEASE_SECONDS": "4",
+    }
+
+
+def smtp_server_port(mailbox):
+    from django.conf import settings
+
+    return settings.EMAIL_PORT
+
+
+class Workers:
+    def __init__(self, env):
+        self.env = env
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "shop", "worker", "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
+            cwd=ROOT, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)), timeout=30)
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def workers(worker_env):
+    celery_app.control.purge()  # messages other tests published, for rows long gone
+    workers = Workers(worker_env)
+    workers.start()
+    yield workers
+    workers.stop()
