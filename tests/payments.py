@@ -99,15 +99,16 @@ def wait_for(condition, timeout: float = 15.0, interval: float = 0.1):
 
 
 @pytest.fixture(autouse=True)
-def delivery_rates(request):
-    """The seeded delivery zones and methods (a transactional test's flush removes them)."""
+def migration_data(request):
+    """What data migrations put in a new database: the delivery zones and methods and the Finance
+    group (a transactional test's flush removes them)."""
     if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("django_db_blocker")
     from django.apps import apps
 
-    seed_module = importlib.import_module("orders.migrations.0002_seed_delivery")
-    seed_module.seed(apps, None)
+    importlib.import_module("orders.migrations.0002_seed_delivery").seed(apps, None)
+    importlib.import_module("orders.migrations.0006_finance_group").create(apps, None)
 
 
 @pytest.fixture

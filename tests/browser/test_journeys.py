@@ -1,0 +1,250 @@
+"""The four journeys of the shop's people, in Chromium, with a screenshot at the end of each step."""
+
+import csv
+import datetime
+import re
+
+import openpyxl
+import pytest
+import requests
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+
+from catalogue.models import Comment, Publication
+from orders import services
+from orders.models import Order, Refund
+from tests.factories import UserFactory
+from tests.payments import order_body, payment_method
+from tests.peers import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SEED = "patient-centred-leadership"
+CARD_FIELDS = {"number": None, "exp_month": "12", "exp_year": "34", "cvc": "123", "postal_code": "LS1 1AA"}
+
+
+def add_to_basket_and_check_out(page, base, copies=2):
+    page.goto(f"{base}/")
+    page.fill("#site-search", "978-1-909029-08-8")
+    page.click(".site-search button")
+    page.click(f"a[href='/publications/{SEED}/']")
+    expect(page.locator(".buy-box")).to_contain_text("Print copy: £8.50")
+    page.click("#buy-form button")
+    page.fill("input[name='quantity-9781909029088']", str(copies))
+    page.click("text=Update basket")
+    expect(page.locator(".basket-count")).to_contain_text(f"({copies}")
+
+
+def fill_checkout(page):
+    page.click("text=Checkout")
+    for field, value in {"email": "reader@example.org", "name": "A Reader", "line1": "1 High St", "city": "Leeds", "postcode": "LS1 1AA"}.items():
+        page.fill(f"#id_{field}", value)
+    page.select_option("#id_country", "GB")
+    page.select_option("#id_delivery_method", "uk-standard")
+    page.click("text=Continue to payment")
+
+
+def pay(page, card):
+    page.wait_for_selector("#card-element input")
+    for field, value in {**CARD_FIELDS, "number": card}.items():
+        page.fill(f"#card-element input[placeholder={field}]", value)
+    page.click("#pay-button")
+
+
+def admin_login(journey, base, username, password="password"):
+    page = journey.page
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_contain_text(username)
+    return page
+
+
+def paid_order_through_the_api(base, copies=2) -> Order:
+    number = requests.post(f"{base}/api/orders/", json=order_body(("9781909029088", copies)), timeout=30).json()["number"]
+    order = Order.objects.get(number=number)
+    services.order_pay(order=order, payment_method=payment_method("visa"))
+    order.refresh_from_db()
+    assert order.status == "paid"
+    return order
+
+
+def test_a_reader_buys_two_copies_and_pays_by_card(shop, journey, smtp_server):
+    reader = journey("reader")
+    page = reader.page
+    add_to_basket_and_check_out(page, shop, copies=1)
+    reader.shot("basket-one-copy")
+    page.fill("input[name='quantity-9781909029088']", "2")  # the reader changes their mind
+    page.click("text=Update basket")
+    expect(page.locator(".totals")).to_contain_text("£19.95")
+    reader.shot("basket-two-copies")
+    fill_checkout(page)
+    reader.shot("payment")
+    pay(page, "4242424242424242")
+    page.wait_for_url(re.compile(r"/orders/PS-"))
+    expect(page.locator(".order-status")).to_have_attribute("data-status", "paid")
+    reader.shot("paid")
+    status_link = page.url
+
+    # The status link works on its own (no session), and the worker has sent the confirmation.
+    other = journey("status-link")
+    other.page.goto(status_link)
+    expect(other.page.locator(".order-status")).to_have_attribute("data-status", re.compile("paid|fulfilment_requested"))
+    expect(other.page.locator(".status-history")).to_contain_text("Paid")
+    other.shot("status-page")
+    number = re.search(r"/orders/(PS-[\w-]+)/", status_link).group(1)
+    wait_for(lambda: any(m["Subject"] == f"Your order {number} is confirmed" for m in smtp_server.messages))
+    confirmation = next(m for m in smtp_server.messages if m["Subject"] == f"Your order {number} is confirmed")
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "Total:     £19.95" in text and "2 x Patient-centred leadership" in text
+
+
+def test_a_declined_card_says_why_and_the_basket_survives(shop, journey):
+    reader = journey("declined")
+    page = reader.page
+    add_to_basket_and_check_out(page, shop)
+    fill_checkout(page)
+    pay(page, "4000000000000341")
+    expect(page.locator("#card-errors")).to_contain_text("declined")
+    reader.shot("declined")
+    page.goto(f"{shop}/basket/")
+    expect(page.locator(".basket-table")).to_contain_text("Patient-centred leadership")
+    reader.shot("basket-kept")
+
+
+def test_an_out_of_stock_publication_cannot_be_added(shop, journey):
+    reader = journey("out-of-stock")
+    page = reader.page
+    gone = Publication.objects.get(stock=0)
+    page.goto(f"{shop}{gone.get_absolute_url()}")
+    expect(page.locator(".buy-box")).to_contain_text("out of stock")
+    expect(page.locator("#buy-form")).to_have_count(0)
+    reader.shot("no-buy-button")
+
+
+def test_a_reader_comment_appears_once_staff_approve_it(shop, journey):
+    UserFactory(username="editor", is_staff=True, is_superuser=True)
+    reader = journey("comment")
+    page = reader.page
+    page.goto(f"{shop}/publications/{SEED}/")
+    expect(page.locator("#comments-heading")).to_have_text("Comments (2)")
+    for field, value in {"name": "Dr Asha Patel", "email": "asha@example.org", "job_title": "Director of Nursing", "organisation": "Riverside Trust", "body": "A clear guide for our board."}.items():
+        page.fill(f"#id_{field}", value)
+    page.click("text=Post comment")
+    expect(page.locator(".messages")).to_contain_text("awaiting moderation")
+    expect(page.locator("#comments")).not_to_contain_text("A clear guide for our board.")
+    reader.shot("awaiting-moderation")
+
+    staff = journey("moderation")
+    admin = admin_login(staff, shop, "editor")
+    admin.goto(f"{shop}/admin/catalogue/comment/?status__exact=pending")
+    admin.check(f"input[name='_selected_action'][value='{Comment.objects.get(name='Dr Asha Patel').pk}']")
+    admin.select_option("select[name='action']", "approve")
+    admin.click("button[name='index']")
+    expect(admin.locator(".messagelist")).to_contain_text("1 comment(s) approved")
+    staff.shot("approved")
+
+    page.reload()
+    expect(page.locator("#comments-heading")).to_have_text("Comments (3)")
+    expect(page.locator("#comments")).to_contain_text("Dr Asha Patel, Director of Nursing, Riverside Trust")
+    reader.shot("comment-shown")
+
+
+def test_staff_change_a_price_take_in_stock_and_refund_a_line(shop, journey):
+    UserFactory(username="margaret", is_staff=True, is_superuser=True)
+    order = paid_order_through_the_api(shop)
+    seed = Publication.objects.get(slug=SEED)
+    stock_before = seed.stock
+    staff = journey("staff")
+    admin = admin_login(staff, shop, "margaret")
+
+    admin.goto(f"{shop}/admin/catalogue/publication/?q=1-909029-08-4")
+    admin.click("a:has-text('Patient-centred leadership')")
+    admin.fill("#id_price", "9.25")
+    admin.fill("input[name='stock_movements-0-delta']", "100")
+    admin.select_option("select[name='stock_movements-0-reason']", "goods_in")
+    admin.fill("input[name='stock_movements-0-note']", "Reprint")
+    admin.click("input[name='_continue']")
+    expect(admin.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(admin.locator(".field-stock")).to_contain_text(str(stock_before + 100))
+    staff.shot("price-and-goods-in")
+
+    admin.goto(f"{shop}/publications/{SEED}/")
+    expect(admin.locator(".buy-box")).to_contain_text("Print copy: £9.25")
+    staff.shot("new-price-on-the-page")
+    assert order.lines.get().unit_price == 8.50  # the existing order keeps its price
+
+    admin.goto(f"{shop}/admin/orders/order/{order.pk}/change/")
+    admin.click("text=Refund copies or the whole order")
+    admin.fill(f"#id_line_{order.lines.get().pk}", "1")
+    admin.check("#id_restock")
+    admin.fill("#id_reason", "One copy damaged in the post")
+    staff.shot("refund-form")
+    admin.click("input[value=Refund]")
+    expect(admin.locator(".messagelist")).to_contain_text("Refunded £8.50")
+    staff.shot("refunded")
+    order.refresh_from_db()
+    seed.refresh_from_db()
+    assert order.status == "partially_refunded"
+    assert Refund.objects.get(order=order).stripe_refund_id.startswith("re_")
+    assert seed.stock == stock_before + 100 + 1
+
+
+def test_finance_download_todays_orders_as_csv_and_excel(shop, journey):
+    fiona = UserFactory(username="fiona", is_staff=True)
+    fiona.groups.add(Group.objects.get(name="Finance"))
+    order = paid_order_through_the_api(shop)
+    today = datetime.date.today().isoformat()
+    finance = journey("finance")
+    admin = admin_login(finance, shop, "fiona")
+    admin.click("text=Report downloads")
+    admin.click("text=Download a report")
+
+    downloads = {}
+    for file_format in ("csv", "xlsx"):
+        admin.select_option("#id_report", "orders")
+        admin.fill("#id_start", today)
+        admin.fill("#id_end", today)
+        admin.select_option("#id_format", file_format)
+        finance.shot(f"report-form-{file_format}")
+        with admin.expect_download() as download:
+            admin.click("input[value=Download]")
+        downloads[file_format] = download.value.path()
+
+    with open(downloads["csv"], newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(r["number"], r["total"], r["net_received"]) for r in rows] == [(order.number, "19.95", "19.95")]
+    with open(downloads["xlsx"], "rb") as file:  # the download has no .xlsx name for openpyxl to check
+        sheet = openpyxl.load_workbook(file).active
+    header = [cell.value for cell in sheet[1]]
+    [values] = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert values[header.index("number")] == order.number and values[header.index("total")] == 19.95
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_the_reader_pages_have_no_serious_accessibility_problems(shop, journey, width):
+    order = paid_order_through_the_api(shop)
+    reader = journey(f"a11y-{width}", width=width)
+    page = reader.page
+    problems = {}
+
+    def check(name):
+        results = Axe().run(page).response
+        serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            problems[name] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+        reader.shot(name)
+
+    page.goto(f"{shop}/")
+    check("catalogue")
+    page.goto(f"{shop}/publications/{SEED}/")
+    check("publication")
+    page.click("#buy-form button")
+    check("basket")
+    page.click("text=Checkout")
+    check("checkout")
+    page.goto(f"{shop}/orders/{order.number}/?token={order.token}")
+    check("order")
+
+    assert problems == {}
