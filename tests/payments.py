@@ -61,16 +61,19 @@ def stripe_emulator(localstripe_url, settings):
     return localstripe_url
 
 
+def _point_webhooks_at(localstripe: str, url: str) -> None:
+    response = requests.post(f"{localstripe}/_config/webhooks/shop", data={"url": url, "secret": WEBHOOK_SECRET}, timeout=5)
+    response.raise_for_status()
+
+
 @pytest.fixture
 def stripe_webhooks(stripe_emulator, live_server):
-    """localstripe sends its signed events to the shop's webhook endpoint on a live server."""
-    response = requests.post(
-        f"{stripe_emulator}/_config/webhooks/shop",
-        data={"url": f"{live_server.url}/api/payments/stripe/webhook/", "secret": WEBHOOK_SECRET},
-        timeout=5,
-    )
-    response.raise_for_status()
-    return live_server
+    """localstripe sends its signed events to the shop's webhook endpoint on a live server, for
+    this test only: afterwards they go where nothing listens, so that a later test's payments
+    (localstripe sends each event a second late) never reach a live server mid-test."""
+    _point_webhooks_at(stripe_emulator, f"{live_server.url}/api/payments/stripe/webhook/")
+    yield live_server
+    _point_webhooks_at(stripe_emulator, "http://127.0.0.1:9/nothing-listens-here")
 
 
 def payment_method(card: str = "visa") -> str:
