@@ -66,8 +66,10 @@ def shop(live_server, stripe_webhooks, localstripe_url, smtp_server, workers, se
 class Journey:
     """A browser page that saves a screenshot at the end of each step."""
 
-    def __init__(self, browser, name: str, width: int = 1200):
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    def __init__(self, browser, name: str, width: int = 1200, javascript: bool = True):
+        self.context = browser.new_context(
+            viewport={"width": width, "height": 900}, accept_downloads=True, java_script_enabled=javascript
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
         self.name = name
@@ -88,8 +90,8 @@ class Journey:
 def journey(chromium):
     opened = []
 
-    def open_journey(name: str, width: int = 1200) -> Journey:
-        opened.append(Journey(chromium, name, width))
+    def open_journey(name: str, width: int = 1200, javascript: bool = True) -> Journey:
+        opened.append(Journey(chromium, name, width, javascript))
         return opened[-1]
 
     yield open_journey

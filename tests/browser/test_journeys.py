@@ -248,3 +248,22 @@ def test_the_reader_pages_have_no_serious_accessibility_problems(shop, journey, 
     check("order")
 
     assert problems == {}
+
+
+def test_without_javascript_a_reader_still_finds_fills_the_basket_and_checks_out(shop, journey):
+    reader = journey("no-javascript", javascript=False)
+    page = reader.page
+    add_to_basket_and_check_out(page, shop, copies=3)
+    expect(page.locator(".totals")).to_contain_text("£25.50")  # free delivery over £25
+    page.click("text=Checkout")
+    page.fill("#id_email", "not-an-email")
+    page.click("text=Continue to payment")
+    expect(page.locator("#id_email-error")).to_be_visible()  # the error beside its field
+    reader.shot("checkout-error")
+    page.fill("#id_email", "reader@example.org")
+    for field, value in {"name": "A Reader", "line1": "1 High St", "city": "Leeds", "postcode": "LS1 1AA"}.items():
+        page.fill(f"#id_{field}", value)
+    page.click("text=Continue to payment")
+    expect(page.locator("h1")).to_have_text("Payment")
+    expect(page.locator("noscript")).to_have_count(1)  # only the card field asks for JavaScript
+    reader.shot("payment-needs-javascript-for-the-card")
