@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import storages
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.crypto import constant_time_compare
+from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 from catalogue import isbn as isbn_rules
 from catalogue.models import Publication
 from shop import signing
+from shop.ratelimits import limit
 
 from . import gateway, reports, services
 from .errors import InvalidSignature
@@ -161,6 +163,7 @@ class OrderCreate(APIView):
         },
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
+    @method_decorator(limit("ORDER_RATE", group="orders.place"))
     def post(self, request):
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -184,6 +187,7 @@ class OrderDetail(APIView):
         parameters=[OpenApiParameter("token", str, required=True)],
         responses={200: OrderSerializer, 404: OpenApiResponse(description="No such order")},
     )
+    @method_decorator(limit("STATUS_RATE", method="GET", group="orders.status"))
     def get(self, request, number):
         order = _order_for(number, request.query_params.get("token", ""))
         return Response(OrderSerializer(order, context={"request": request}).data)
@@ -204,6 +208,7 @@ class OrderPay(APIView):
         request=PaySerializer,
         responses={200: OpenApiResponse(description="status (succeeded, requires_action, requires_payment_method), client_secret, error, order_status")},
     )
+    @method_decorator(limit("PAY_RATE", group="orders.pay"))
     def post(self, request, number):
         serializer = PaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

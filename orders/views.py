@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from catalogue.errors import InsufficientStock
 from catalogue.models import Publication
+from shop.ratelimits import limit
 
 from . import services
 from .basket import Basket
@@ -92,6 +93,7 @@ def basket_update(request):
     return redirect("orders:basket")
 
 
+@limit("ORDER_RATE", group="orders.place")
 def checkout(request):
     basket_items = Basket(request.session).items()
     if not basket_items:
@@ -157,6 +159,7 @@ def _status_url(order: Order) -> str:
     return f"{reverse('orders:order', kwargs={'number': order.number})}?token={order.token}"
 
 
+@limit("STATUS_RATE", method="GET", group="orders.status")
 def order_status(request, number):
     order = get_object_or_404(
         Order.objects.prefetch_related("lines", "status_changes").select_related("delivery_method"), number=number

@@ -1,5 +1,7 @@
 """Shared REST framework plumbing: error mapping and pagination."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import pagination, status
@@ -23,6 +25,11 @@ def exception_handler(exc, context):
         )
         response["Retry-After"] = str(retry_after_seconds(context["request"]))
         return response
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"code": "request_too_large", "detail": f"Requests may be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
     return drf_exception_handler(exc, context)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_countries",
     "anymail",
+    "axes",
     "shop",
     "catalogue",
     "orders",
@@ -58,7 +59,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Staff logins: after AXES_FAILURE_LIMIT failures for one username from one address, that pair
+# is locked out (429) for AXES_COOLOFF_TIME hours; a success resets the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
@@ -196,6 +206,11 @@ ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=30)
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=5)
 # django-ratelimit rates ("count/period"), per client IP.
 COMMENT_RATE = env("COMMENT_RATE", default="5/10m")
+ORDER_RATE = env("ORDER_RATE", default="30/h")  # placing orders (API and checkout page together)
+PAY_RATE = env("PAY_RATE", default="20/10m")  # card payment attempts
+STATUS_RATE = env("STATUS_RATE", default="120/m")  # order status page and API (it refreshes itself)
+# The largest request body read into memory (JSON, forms; uploaded files are not counted).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 # Public catalogue reads are cached; writes invalidate at once, this bounds anything else.
 # Off by default with DEBUG on, so that an edited template shows at once.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=0 if DEBUG else 300)
