@@ -8,6 +8,7 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shop.api import SlugRelatedField
 from shop.ratelimits import limit
 
 from . import selectors, services
@@ -37,7 +38,7 @@ class PublicationListSerializer(serializers.ModelSerializer):
 
 class PublicationDetailSerializer(PublicationListSerializer):
     key_findings = serializers.ListField(child=serializers.CharField(), read_only=True)
-    topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    topics = SlugRelatedField(slug_field="slug", many=True, read_only=True)
     authors = serializers.ListField(child=serializers.CharField(), read_only=True)
     comment_count = serializers.IntegerField(read_only=True)
 
@@ -52,7 +53,7 @@ class PublicationUpdateSerializer(serializers.ModelSerializer):
 
     key_findings = serializers.ListField(child=serializers.CharField(), required=False)
     authors = serializers.ListField(child=serializers.CharField(), required=False)
-    topics = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Topic.objects.all(), required=False)
+    topics = SlugRelatedField(slug_field="slug", many=True, queryset=Topic.objects.all(), required=False)
 
     class Meta:
         model = Publication

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from catalogue import isbn as isbn_rules
 from catalogue.models import Publication
 from shop import signing
+from shop.api import SlugRelatedField
 from shop.ratelimits import limit
 
 from . import gateway, reports, services
@@ -69,7 +70,7 @@ class ItemSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     delivery = AddressSerializer()
-    delivery_method = serializers.SlugRelatedField(slug_field="code", queryset=DeliveryMethod.objects.filter(active=True))
+    delivery_method = SlugRelatedField(slug_field="code", queryset=DeliveryMethod.objects.filter(active=True))
     items = ItemSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
 
     def validate_items(self, items):
@@ -109,7 +110,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     delivery_address = serializers.SerializerMethodField()
-    delivery_method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    delivery_method = SlugRelatedField(slug_field="code", read_only=True)
     payment = serializers.SerializerMethodField()
     status_url = serializers.SerializerMethodField()
     history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
