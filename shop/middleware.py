@@ -11,7 +11,8 @@ class RejectNullCharacters:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
+        values = (value for _, values in request.GET.lists() for value in values)  # every value of a repeated key
+        if "\x00" in request.path or any("\x00" in key for key in request.GET) or any("\x00" in v for v in values):
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "invalid_characters", "detail": "Null characters are not allowed."}, status=400)
             return HttpResponseBadRequest("Null characters are not allowed.")

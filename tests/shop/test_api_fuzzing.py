@@ -43,3 +43,7 @@ def test_null_characters_are_a_400_not_a_server_error(api, method, path, data):
     response = getattr(api, method)(path, data, format="json") if method == "post" else api.get(path, data)
 
     assert response.status_code == 400
+
+
+def test_a_null_character_in_any_value_of_a_repeated_parameter_is_a_400(client):
+    assert client.get("/?topic=leadership%00&topic=leadership").status_code == 400
