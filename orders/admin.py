@@ -1,7 +1,6 @@
 """Orders in the admin: find, inspect, cancel unpaid ones, refund paid ones; delivery rates."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -315,22 +314,17 @@ class ReportDownloadAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             period = data["period"]
-            if period.days > settings.REPORT_INLINE_MAX_DAYS:
-                try:
-                    services.report_build_request(
-                        user=request.user, report=data["report"], period=period, format=data["format"],
-                        include_unpaid=data["include_unpaid"],
-                    )  # fmt: skip
-                except ValidationError as error:
-                    form.add_error(None, " ".join(error.messages))
-                else:
-                    self.message_user(request, f"The report is being built; a link will be emailed to {request.user.email}.", messages.SUCCESS)
-                    return redirect("admin:orders_reportdownload_changelist")
-            else:
-                services.report_download_record(
+            try:
+                download = services.report_request(
                     user=request.user, report=data["report"], period=period, format=data["format"],
                     include_unpaid=data["include_unpaid"], via="admin",
                 )  # fmt: skip
+            except ValidationError as error:
+                form.add_error(None, " ".join(error.messages))
+            else:
+                if download.via == "email":
+                    self.message_user(request, f"The report is being built; a link will be emailed to {request.user.email}.", messages.SUCCESS)
+                    return redirect("admin:orders_reportdownload_changelist")
                 return report_response(
                     report=reports.REPORTS[data["report"]], period=period, file_format=data["format"], include_unpaid=data["include_unpaid"]
                 )

@@ -332,17 +332,14 @@ class ReportDownloadView(APIView):
         if file_format not in ("csv", "xlsx"):
             raise serializers.ValidationError({"format": "Choose csv or xlsx."})
         include_unpaid = request.query_params.get("include_unpaid", "").lower() in ("1", "true", "yes")
-        if period.days > settings.REPORT_INLINE_MAX_DAYS:
-            services.report_build_request(
-                user=request.user, report=name, period=period, format=file_format, include_unpaid=include_unpaid
-            )
+        download = services.report_request(
+            user=request.user, report=name, period=period, format=file_format, include_unpaid=include_unpaid, via="api"
+        )
+        if download.via == "email":
             return Response(
                 {"status": "building", "detail": f"This report is being built; a download link will be emailed to {request.user.email}."},
                 status=status.HTTP_202_ACCEPTED,
             )
-        services.report_download_record(
-            user=request.user, report=name, period=period, format=file_format, include_unpaid=include_unpaid, via="api"
-        )
         return report_response(report=report, period=period, file_format=file_format, include_unpaid=include_unpaid)
 
 

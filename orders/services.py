@@ -484,8 +484,11 @@ def report_download_record(*, user, report: str, period, format: str, include_un
 BUILD_REPORT_TASK = "worker.tasks.build_report"
 
 
-def report_build_request(*, user, report: str, period, format: str, include_unpaid: bool) -> ReportDownload:
-    """A period too long to download at once: a worker builds the file and emails the user a link."""
+def report_request(*, user, report: str, period, format: str, include_unpaid: bool, via: str) -> ReportDownload:
+    """Log a request for a report. A period over REPORT_INLINE_MAX_DAYS is built by a worker and
+    emailed as a link (the download's `via` is then "email"); a shorter one the caller serves now."""
+    if period.days <= settings.REPORT_INLINE_MAX_DAYS:
+        return report_download_record(user=user, report=report, period=period, format=format, include_unpaid=include_unpaid, via=via)
     if not getattr(user, "email", ""):
         raise ValidationError({"to": "Reports this long are emailed, and your account has no email address."})
     download = report_download_record(
