@@ -1,0 +1,148 @@
+"""The books: stock, orders and what the workers owe, checked against each other.
+
+Used by `manage.py check_books` (staff, after an incident) and by bench/load.py at the end of a
+load run or a fault drill. Each check reads the database only; a problem names what is wrong.
+Things still in progress are not problems until they are older than `grace`: an order may wait
+for its payment until it expires, and a paid order for its emails for a little while.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalogue.models import Publication, StockMovement
+
+from .models import Order, OrderLine, OrderStatusChange, OutboxEntry, Refund
+
+# Orders whose copies left stock (a cancelled order gave them back; a refund's restock is a return).
+HOLDS_STOCK = {
+    Order.Status.PENDING_PAYMENT,
+    Order.Status.PAID,
+    Order.Status.FULFILMENT_REQUESTED,
+    Order.Status.DISPATCHED,
+    Order.Status.REFUNDED,
+    Order.Status.PARTIALLY_REFUNDED,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.subject}: {self.detail}"
+
+
+@dataclass
+class Books:
+    publications: int
+    orders: int
+    paid_orders: int
+    problems: list[Problem]
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems
+
+
+def books_check(*, grace: timedelta = timedelta(minutes=10)) -> Books:
+    now = timezone.now()
+    problems = [
+        *_stock_matches_ledger(),
+        *_orders_hold_their_copies(),
+        *_owed_messages_sent(now - grace),
+        *_nothing_stuck(now - grace),
+    ]
+    return Books(
+        publications=Publication.objects.count(),
+        orders=Order.objects.count(),
+        paid_orders=_ever_paid().count(),
+        problems=problems,
+    )
+
+
+def _ever_paid():
+    return OrderStatusChange.objects.filter(to_status=Order.Status.PAID).values("order").distinct()
+
+
+def _stock_matches_ledger():
+    mismatched = (
+        Publication.objects.annotate(ledger=Coalesce(Sum("stock_movements__delta"), Value(0)))
+        .exclude(stock=F("ledger"))
+        .values_list("isbn", "stock", "ledger")
+    )
+    for isbn, stock, ledger in mismatched:
+        yield Problem("stock", isbn, f"stock is {stock} but the ledger adds up to {ledger}")
+
+
+def _orders_hold_their_copies():
+    """An order holding stock took exactly its copies out through the ledger; a cancelled one none."""
+    taken: dict[tuple[str, str], int] = defaultdict(int)
+    movements = StockMovement.objects.filter(
+        reason__in=[StockMovement.Reason.SALE, StockMovement.Reason.CANCELLATION]
+    ).exclude(order_number="")
+    for number, isbn, delta in movements.values_list("order_number", "publication__isbn", "delta").iterator():
+        taken[number, isbn] -= delta
+    ordered: dict[tuple[str, str], int] = defaultdict(int)
+    statuses = dict(Order.objects.values_list("number", "status"))
+    for number, isbn, quantity in OrderLine.objects.values_list("order__number", "isbn", "quantity").iterator():
+        ordered[number, isbn] += quantity if statuses[number] in HOLDS_STOCK else 0
+    for number, isbn in sorted(set(taken) | set(ordered)):
+        if taken[number, isbn] != ordered[number, isbn]:
+            yield Problem(
+                "copies", number,
+                f"{statuses.get(number, 'unknown order')} order should hold {ordered[number, isbn]} of {isbn}, "
+                f"the ledger took {taken[number, isbn]}",
+            )  # fmt: skip
+
+
+def _owed_messages_sent(before):
+    """Every order that was paid has its confirmation and fulfilment request sent; every
+    dispatched order its tracking email; every refund its email."""
+    owed: dict[str, set] = defaultdict(set)
+    paid = Order.objects.filter(pk__in=_ever_paid(), paid_at__lt=before)
+    for number in paid.values_list("number", flat=True).iterator():
+        owed[OutboxEntry.Kind.CONFIRMATION].add(number)
+        owed[OutboxEntry.Kind.FULFILMENT].add(number)
+    for number in Order.objects.filter(dispatched_at__lt=before).values_list("number", flat=True).iterator():
+        owed[OutboxEntry.Kind.DISPATCH].add(number)
+    sent = Counter(
+        OutboxEntry.objects.filter(status=OutboxEntry.Status.SENT, refund=None).values_list("kind", "order__number")
+    )
+    for kind, numbers in owed.items():
+        for number in sorted(numbers):
+            if sent[kind, number] != 1:
+                yield Problem("owed", number, f"{OutboxEntry.Kind(kind).label}: {sent[kind, number]} sent, expected 1")
+    unsent_refund_emails = Refund.objects.filter(status=Refund.Status.SUCCEEDED, refunded_at__lt=before).exclude(
+        outbox__status=OutboxEntry.Status.SENT
+    )
+    for number, refund_id in unsent_refund_emails.values_list("order__number", "pk"):
+        yield Problem("owed", number, f"refund {refund_id}: its email was not sent")
+
+
+def _nothing_stuck(before):
+    for number, expires_at in Order.objects.filter(
+        status=Order.Status.PENDING_PAYMENT, expires_at__lt=before
+    ).values_list("number", "expires_at"):
+        yield Problem("stuck", number, f"awaiting payment, expired at {expires_at:%Y-%m-%d %H:%M:%S} and not cancelled")
+    for number, paid_at in Order.objects.filter(status=Order.Status.PAID, paid_at__lt=before).values_list(
+        "number", "paid_at"
+    ):
+        yield Problem("stuck", number, f"paid at {paid_at:%Y-%m-%d %H:%M:%S} and not yet sent to the warehouse")
+    for number, refund_id in Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=before).values_list(
+        "order__number", "pk"
+    ):
+        yield Problem("stuck", number, f"refund {refund_id} still waiting for Stripe")
+    unsent = Q(status=OutboxEntry.Status.FAILED) | Q(status=OutboxEntry.Status.PENDING, created_at__lt=before)
+    for number, kind, status, error in OutboxEntry.objects.filter(unsent).values_list(
+        "order__number", "kind", "status", "last_error"
+    ):
+        yield Problem("stuck", number, f"{kind} {status}" + (f": {error}" if error else ""))
+    for number, reason in Order.objects.filter(needs_attention=True).values_list("number", "attention_reason"):
+        yield Problem("attention", number, reason)
