@@ -23,7 +23,7 @@ run: migrate
 	python manage.py load_demo_users
 	@echo
 	@echo "  The shop is at      http://127.0.0.1:8000/"
-	@echo "  Staff admin         http://127.0.0.1:8000/admin/   (admin / admin; finance / finance for reports)"
+	@echo "  Staff admin         http://127.0.0.1:8000/admin/   (admin / admin; staff / staff; finance / finance for reports)"
 	@echo "  API docs            http://127.0.0.1:8000/api/docs/"
 	@echo
 	honcho start -f Procfile.dev

@@ -149,9 +149,9 @@ class OrderAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def refund_view(self, request, order_id):
+        if not request.user.has_perm("orders.add_refund"):
+            raise PermissionDenied
         order = get_object_or_404(Order, pk=order_id)
-        if not self.has_change_permission(request, order):
-            return redirect("admin:index")
         form = RefundForm(order, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

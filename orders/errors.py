@@ -32,3 +32,11 @@ class InvalidSignature(ShopError):
     code = "invalid_signature"
     message = "Signature verification failed."
     http_status = 400
+
+
+class PaymentMethodRefused(ShopError):
+    """Stripe does not know the card the page sent, or it cannot go on this payment."""
+
+    code = "payment_method_refused"
+    message = "This card could not be used for the payment. Nothing has been charged; please enter it again."
+    http_status = 400

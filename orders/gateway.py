@@ -12,7 +12,7 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 
-from .errors import InvalidSignature, PaymentUnavailable
+from .errors import InvalidSignature, PaymentMethodRefused, PaymentUnavailable
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.AuthenticationError)
@@ -103,7 +103,11 @@ def payment_intent_retrieve(intent_id: str) -> Intent:
 def payment_intent_pay(intent_id: str, *, payment_method: str) -> Intent:
     """Attach the card the reader entered and confirm. A declined card comes back with
     `error` set; a card that needs 3-D Secure comes back as `requires_action`."""
-    _call("attach payment method", stripe.PaymentIntent.modify, intent_id, payment_method=payment_method)
+    try:
+        _call("attach payment method", stripe.PaymentIntent.modify, intent_id, payment_method=payment_method)
+    except stripe.InvalidRequestError as error:  # an unknown or unusable payment method id
+        log.info("Payment method refused for %s: %s", intent_id, error.user_message)
+        raise PaymentMethodRefused() from error
     try:
         intent = _call("confirm payment intent", stripe.PaymentIntent.confirm, intent_id)
     except stripe.CardError as error:

@@ -1,5 +1,9 @@
-"""Requests the shop refuses before any view sees them."""
+"""Requests the shop refuses before any view sees them, and the content security policy of its answers."""
 
+from urllib.parse import urlsplit
+
+from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 
 
@@ -17,3 +21,31 @@ class RejectNullCharacters:
                 return JsonResponse({"code": "invalid_characters", "detail": "Null characters are not allowed."}, status=400)
             return HttpResponseBadRequest("Null characters are not allowed.")
         return self.get_response(request)
+
+
+class ContentSecurityPolicy(CSPMiddleware):
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY) plus the origins Stripe.js needs,
+    read from the settings on each response: Stripe itself in production, localstripe on a laptop."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if parts.update is None and parts.replace is None:
+            parts.update = stripe_js_sources()
+        return parts
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def stripe_js_sources() -> dict:
+    """Stripe.js's script, the API it calls and the frames it opens (card fields, 3-D Secure)."""
+    script, api = _origin(settings.STRIPE_JS_URL), _origin(settings.STRIPE_API_BASE)
+    if script == "https://js.stripe.com":  # Stripe's published CSP guidance
+        return {
+            "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+            "connect-src": ["https://api.stripe.com"],
+            "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+        }
+    return {"script-src": [script], "connect-src": sorted({script, api}), "frame-src": sorted({script, api})}

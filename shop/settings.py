@@ -9,6 +9,7 @@ cookies, HSTS and the SSL redirect (see README, "Running in production").
 from pathlib import Path
 
 import environ
+import csp.constants as csp
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shop.middleware.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +64,25 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Content security policy (django-csp): only the shop's own scripts, styles, images and forms,
+# plus Stripe.js on top (shop.middleware.ContentSecurityPolicy adds its origins from STRIPE_JS_URL
+# and STRIPE_API_BASE). The Swagger page at /api/docs/ loads its UI from a CDN with an inline
+# script: it is left out rather than loosening the policy for every page.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 # Staff logins: after AXES_FAILURE_LIMIT failures for one username from one address, that pair
 # is locked out (429) for AXES_COOLOFF_TIME hours; a success resets the count.
@@ -120,6 +141,11 @@ CACHES = {
     "default": _shared_cache,
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}},
 }
+
+# Importing publications changes the catalogue; exporting shows it: the admin asks for those permissions
+# (django-import-export lets any staff user in otherwise).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # --- Celery (namespace CELERY_, read by shop/celery.py) ---------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

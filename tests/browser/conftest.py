@@ -72,6 +72,9 @@ class Journey:
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
+        # Whatever the content security policy stops shows as a console error ("Refused to ...").
+        self.refused: list[str] = []
+        self.page.on("console", lambda message: self._note_refusal(message.text))
         self.name = name
         self.step = 0
 
@@ -81,6 +84,10 @@ class Journey:
         path = SCREENSHOTS / f"{self.name}-{self.step:02d}-{what}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def _note_refusal(self, text: str) -> None:
+        if "Content Security Policy" in text:
+            self.refused.append(f"{self.page.url}: {text}")
 
     def close(self):
         self.context.close()
@@ -97,3 +104,5 @@ def journey(chromium):
     yield open_journey
     for each in opened:
         each.close()
+    # Stripe.js and every page work under the shop's content security policy.
+    assert [refusal for each in opened for refusal in each.refused] == []
