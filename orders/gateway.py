@@ -114,8 +114,12 @@ def payment_intent_pay(intent_id: str, *, payment_method: str) -> Intent:
         log.info("Card declined for %s: %s", intent_id, error.user_message)
         return payment_intent_retrieve(intent_id)
     except stripe.InvalidRequestError as error:
+        # Paid already (a second click), or the card could not be used at all.
         log.info("Payment intent %s not confirmable: %s", intent_id, error.user_message)
-        return payment_intent_retrieve(intent_id)
+        intent = payment_intent_retrieve(intent_id)
+        if intent.status in ("succeeded", "processing", "requires_action"):
+            return intent
+        raise PaymentMethodRefused() from error
     return Intent.from_stripe(intent)
 
 

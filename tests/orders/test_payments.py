@@ -58,6 +58,16 @@ def test_a_declined_card_says_why_and_keeps_the_order_payable(api, stripe_webhoo
     assert Order.objects.get(number=order["number"]).status == "pending_payment"
 
 
+def test_a_card_stripe_does_not_know_is_a_400_and_the_order_stays_payable(api, stripe_emulator, seed):
+    order = place(api, seed)
+
+    answer = api.post(f"/api/orders/{order['number']}/pay/", {"token": order["token"], "payment_method": "card_made_up"}, format="json")
+
+    assert answer.status_code == 400, answer.data
+    assert answer.data["code"] == "payment_method_refused"
+    assert pay(api, order, "visa").data["order_status"] == "paid"
+
+
 def test_a_3d_secure_card_needs_the_readers_authentication_before_it_pays(api, stripe_webhooks, seed):
     order = place(api, seed)
 
