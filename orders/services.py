@@ -20,6 +20,8 @@ from catalogue import services as catalogue_services
 from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 
+from shop import logs
+
 from . import gateway, outbox
 from .errors import (
     IdempotencyKeyReused,
@@ -108,6 +110,7 @@ def _transition(order: Order, to_status: str, *, by=None, note: str = "") -> Non
         update_fields.append(timestamp)
     order.save(update_fields=update_fields)
     _record(order, to_status, by=by, note=note, from_status=from_status)
+    log.info("Order %s %s -> %s%s", order.number, from_status, to_status, f": {note}" if note else "")
     for kind in OWED_ON.get(to_status, []):
         outbox.owe(order, kind)
 
@@ -137,6 +140,7 @@ def order_place(
             email=email, address=address, delivery_method=delivery_method, items=items,
             idempotency_key=idempotency_key, fingerprint=fingerprint,
         )  # fmt: skip
+        logs.set_order(order.number)  # the rest of this request is about it
     except IntegrityError:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:
@@ -210,6 +214,7 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
     return order
 
 
+@logs.about_order
 @transaction.atomic
 def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
     """Cancel an unpaid order and return its copies to stock. The caller deals with Stripe first."""
@@ -223,6 +228,7 @@ def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
     return order
 
 
+@logs.about_order
 def order_pay(*, order: Order, payment_method: str) -> gateway.Intent:
     """Charge the card the reader entered (a Stripe PaymentMethod id) to the order's PaymentIntent.
 
@@ -246,6 +252,8 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
 
     A payment for an order that has meanwhile expired reserves its copies again; if they are
     gone, the payment is refunded once this transaction has committed."""
+    if intent.order_number:
+        logs.set_order(intent.order_number)  # cleared by the request or task this runs in
     order = Order.objects.select_for_update().filter(payment_intent=intent.id).first()
     if order is None:
         log.warning("Payment %s succeeded for no known order (%s)", intent.id, intent.order_number)
@@ -292,11 +300,13 @@ def _send_quietly(refund: Refund) -> None:
         log.warning("Refund %s on %s left pending: Stripe unavailable", refund.pk, refund.order.number)
 
 
+@logs.about_order
 def order_expire(*, order: Order) -> Order:
     """Cancel an order that was not paid in time (see order_cancel_unpaid)."""
     return order_cancel_unpaid(order=order, note=f"Not paid within {settings.ORDER_PAYMENT_MINUTES} minutes")
 
 
+@logs.about_order
 def order_cancel_unpaid(*, order: Order, by=None, note: str = "") -> Order:
     """Cancel an unpaid order: its PaymentIntent first (outside any lock), then the order,
     returning its stock. A payment that succeeded meanwhile wins instead. Stripe unavailable
@@ -314,6 +324,7 @@ def order_cancel_unpaid(*, order: Order, by=None, note: str = "") -> Order:
         return order_cancel(order=order, by=by, note=f"{note}; payment cancelled".lstrip("; "))
 
 
+@logs.about_order
 def payment_reconcile(*, order: Order) -> Order:
     """Ask Stripe about a pending order whose webhook may have been lost, and apply the answer."""
     intent = gateway.payment_intent_retrieve(order.payment_intent)
@@ -329,6 +340,7 @@ REFUNDABLE = {
 }  # fmt: skip
 
 
+@logs.about_order
 def order_refund(*, order: Order, quantities: dict[int, int] | None = None, restock: bool = False, by=None, reason: str = "") -> Refund:
     """Refund the whole order, or some copies of some lines ({order line id: copies}), through Stripe.
 
@@ -377,6 +389,7 @@ def refund_send(*, refund: Refund) -> Refund:
     """Ask Stripe for the refund (idempotent by the refund's key), then record it."""
     if refund.status == Refund.Status.SUCCEEDED:
         return refund
+    logs.set_order(refund.order.number)
     stripe_refund_id = gateway.refund_create(
         intent_id=refund.order.payment_intent, amount=refund.amount, idempotency_key=f"refund-{refund.idempotency_key}"
     )
@@ -408,8 +421,9 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
 def stripe_event_receive(event: dict) -> StripeEvent:
     """Store a verified Stripe event once and apply it in the same transaction: a replay finds it
     stored and changes nothing, and if applying fails nothing is stored, so Stripe sends it again."""
+    data = event["data"]["object"]
+    logs.set_order((data.get("metadata") or {}).get("order_number", ""))  # cleared when the request ends
     with transaction.atomic():
-        data = event["data"]["object"]
         stored, created = StripeEvent.objects.get_or_create(
             event_id=event["id"],
             defaults={
@@ -455,6 +469,7 @@ def order_fulfilment_requested(*, entry: OutboxEntry, note: str = "") -> Order:
     return order
 
 
+@logs.about_order
 @transaction.atomic
 def order_dispatched(*, order: Order, carrier: str, tracking_number: str) -> Order:
     """The warehouse reports the parcel sent. A repeated report changes nothing."""

@@ -19,3 +19,6 @@ preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
+# The path without its query string, and no Referer: an order's status link carries its token
+# in the query string, and the pages it links to would show it as their Referer.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'

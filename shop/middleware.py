@@ -6,6 +6,8 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 
+from . import logs
+
 
 class RejectNullCharacters:
     """A NUL character in the path or query string is never meaningful here, and PostgreSQL cannot
@@ -21,6 +23,24 @@ class RejectNullCharacters:
                 return JsonResponse({"code": "invalid_characters", "detail": "Null characters are not allowed."}, status=400)
             return HttpResponseBadRequest("Null characters are not allowed.")
         return self.get_response(request)
+
+
+class OrderLogContext:
+    """Log records made while serving an order's URL (its status page, its API, its payment)
+    carry its number; nothing carries over to the next request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            logs.clear_order()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if view_kwargs.get("number"):
+            logs.set_order(view_kwargs["number"])
 
 
 class ContentSecurityPolicy(CSPMiddleware):

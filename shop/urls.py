@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("catalogue.urls")),
 ]
+handler500 = "shop.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,10 +1,16 @@
-"""Project-wide views: the health check."""
+"""Project-wide views: the health check, and the answer when something broke."""
 
-from django.db import connection
-from django.http import JsonResponse
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from .celery import app as celery_app
+
+log = logging.getLogger(__name__)
 
 
 def _database_ok() -> bool:
@@ -33,3 +39,20 @@ def healthz(request):
     body = {"status": "ok" if healthy else "unavailable"}
     body.update({name: "ok" if ok else "unreachable" for name, ok in checks.items()})
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """handler500. The database restarting or out of reach (PostgreSQL failing over, SQLite busy
+    past its timeout) is a 503 with Retry-After: the request's transaction was rolled back, so
+    trying again is safe. Anything else is a 500; the API answers in JSON either way."""
+    error = sys.exc_info()[1]
+    api = request.path.startswith("/api/")
+    if isinstance(error, (OperationalError, InterfaceError)):
+        log.warning("Database unavailable for %s %s: %s", request.method, request.path, error)
+        body = {"code": "database_unavailable", "detail": "The shop is busy for a moment; nothing was changed. Try again."}
+        page = loader.render_to_string("shop/unavailable.html")  # no request: its context needs the database
+        response = JsonResponse(body, status=503) if api else HttpResponse(page, status=503)
+        response["Retry-After"] = "5"
+        return response
+    body = {"code": "server_error", "detail": "Something went wrong on our side."}
+    return JsonResponse(body, status=500) if api else HttpResponse(loader.render_to_string("shop/server_error.html"), status=500)

@@ -2,7 +2,14 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 application = get_wsgi_application()
+if settings.TRUSTED_PROXIES:
+    # Behind N proxies (a load balancer, nginx), the reader's address is the Nth entry from the
+    # right of X-Forwarded-For: what the proxies added, never what a client wrote there. Rate
+    # limits, the admin's lockout and comments all see it as REMOTE_ADDR.
+    application = ProxyFix(application, x_for=settings.TRUSTED_PROXIES)

@@ -15,6 +15,7 @@ from catalogue import selectors as catalogue_selectors
 from orders import outbox, reports
 from orders import services as order_services
 from orders.models import OutboxEntry, ReportDownload
+from shop import logs
 
 from . import fulfilment, notifications
 
@@ -28,6 +29,11 @@ def outbox_process(entry_id: int) -> str:
     entry = outbox.claim(entry_id)
     if entry is None:
         return "not due, already done, or another worker has it"
+    with logs.order_context(entry.order.number):
+        return _outbox_entry_process(entry)
+
+
+def _outbox_entry_process(entry: OutboxEntry) -> str:
     try:
         if entry.kind == OutboxEntry.Kind.FULFILMENT:
             result = fulfilment.request_fulfilment(entry.order)

@@ -3,11 +3,14 @@
 import logging
 
 from celery import shared_task
+from celery.signals import task_postrun, task_prerun
 
 from orders import outbox as order_outbox
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.errors import PaymentUnavailable
+from orders.models import OutboxEntry
+from shop import logs
 
 from . import services as worker_services
 
@@ -48,6 +51,18 @@ def reconcile_pending_payments() -> int:
 def process_outbox_entry(entry_id: int) -> str:
     """Send one owed email or warehouse request (safe to run twice: the entry is claimed first)."""
     return worker_services.outbox_process(entry_id)
+
+
+@task_prerun.connect(sender=process_outbox_entry)
+def _log_the_entrys_order(args=(), **kwargs):
+    """Every line of an outbox task, Celery's own "succeeded" line too, names the entry's order."""
+    number = OutboxEntry.objects.filter(pk=args[0]).values_list("order__number", flat=True).first() if args else None
+    logs.set_order(number or "")
+
+
+@task_postrun.connect
+def _log_no_order(**kwargs):
+    logs.clear_order()
 
 
 @shared_task(acks_late=True)

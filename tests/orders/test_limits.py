@@ -87,3 +87,22 @@ def test_the_admin_login_locks_after_repeated_failures(client, settings):
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302  # still not signed in
+
+
+def test_behind_a_proxy_each_reader_has_their_own_limit_and_cannot_forge_one(settings):
+    """Through the WSGI app as gunicorn runs it with TRUSTED_PROXIES=1: the address the proxy saw
+    counts, not the proxy's own, nor whatever the client wrote into X-Forwarded-For."""
+    from django.core.wsgi import get_wsgi_application
+    from werkzeug.middleware.proxy_fix import ProxyFix
+    from werkzeug.test import Client as WSGIClient
+
+    settings.STATUS_RATE = "2/m"
+    shop = WSGIClient(ProxyFix(get_wsgi_application(), x_for=settings.TRUSTED_PROXIES or 1))
+
+    def status_from(*forwarded):
+        environ = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": ", ".join(forwarded)}
+        return shop.get("/orders/PS-AAAA-BBBB/?token=x", environ_overrides=environ).status_code
+
+    # one reader, each time claiming to be someone else: the proxy appended the real address
+    assert [status_from(f"192.0.2.{n}", "203.0.113.7") for n in range(3)] == [404, 404, 429]
+    assert status_from("198.51.100.9") == 404  # another reader behind the same proxy

@@ -99,3 +99,28 @@ def test_an_email_provider_is_chosen_with_its_credentials_from_the_environment()
     result = manage("shell", "-c", "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.ANYMAIL)", env=env)
 
     assert result.stdout.strip().splitlines()[-1] == "anymail.backends.postmark.EmailBackend {'POSTMARK_SERVER_TOKEN': 'token-123'}"
+
+
+@pytest.mark.parametrize("path, content_type", [("/api/orders/", "application/json"), ("/basket/", "text/html; charset=utf-8")])
+def test_the_database_out_of_reach_is_a_503_to_try_again_not_a_500(path, content_type, rf):
+    from django.db import OperationalError
+
+    from shop.views import server_error
+
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(rf.post(path))
+
+    assert (response.status_code, response["Retry-After"], response["Content-Type"]) == (503, "5", content_type)
+
+
+def test_any_other_failure_is_a_500_that_says_nothing_of_its_cause(rf):
+    from shop.views import server_error
+
+    try:
+        raise KeyError("internal detail")
+    except KeyError:
+        response = server_error(rf.get("/api/publications/"))
+
+    assert response.status_code == 500 and b"internal detail" not in response.content
