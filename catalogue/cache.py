@@ -37,7 +37,13 @@ _version = _Version()
 def current_version():
     now = time.monotonic()
     if now - _version.checked_at >= settings.CATALOGUE_VERSION_CHECK_SECONDS:
-        _version.value = cache.get(VERSION_KEY, 0)
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            # A new or restarted cache has no version: start a fresh one (add: every process
+            # agrees on one), so nothing cached under an older version can come back.
+            cache.add(VERSION_KEY, time.time_ns(), None)
+            version = cache.get(VERSION_KEY)
+        _version.value = version  # still None: the shared cache is out of reach
         _version.checked_at = now
     return _version.value
 
@@ -60,15 +66,19 @@ def cached_read(view):
     """Serve a view's successful JSON GET answers from the cache.
 
     Only JSON is stored: the browsable API's HTML differs per user. Answers carry
-    `X-Cache: hit` or `miss`."""
+    `X-Cache: hit`, `miss`, or `bypass` while the shared cache is out of reach."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method != "GET":
             return view(request, *args, **kwargs)
+        version = current_version()
+        if version is None:  # no shared version to trust: answer from the database
+            response = view(request, *args, **kwargs)
+            response["X-Cache"] = "bypass"
+            return response
         local = caches["local"]
         key = _key(request)
-        version = current_version()
         stored = local.get(key)
         if stored is not None and stored[0] == version:
             _, headers, content = stored

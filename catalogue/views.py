@@ -37,13 +37,14 @@ def catalogue(request):
 
 def _publication_page(request, slug, form, status=200):
     publication = get_object_or_404(selectors.publication_list().only("id", "slug", "title"), slug=slug)
+    version = current_version()
     context = {
         "publication": publication,
         # The page's body is cached per catalogue version; these load only when it is rendered.
         "details": SimpleLazyObject(lambda: selectors.publication_detail().get(pk=publication.pk)),
         "comments": selectors.comments_approved(publication),
-        "catalogue_version": current_version(),
-        "cache_seconds": settings.CATALOGUE_CACHE_SECONDS,
+        "catalogue_version": version,
+        "cache_seconds": settings.CATALOGUE_CACHE_SECONDS if version is not None else 0,  # no shared version: no cache
         "form": form,
     }
     return render(request, "catalogue/publication.html", context, status=status)

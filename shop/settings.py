@@ -138,9 +138,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     # django-redis keeps its client between calls (Django's own RedisCache builds one per call).
-    _shared_cache = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}
+    # Redis out of reach must not take the shop down with it: reads become misses and writes
+    # are skipped (logged), within a second rather than a hung worker. The catalogue cache
+    # then serves from the database, and rate limits let requests through (RATELIMIT_FAIL_OPEN).
+    _shared_cache = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     _shared_cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+RATELIMIT_FAIL_OPEN = True  # the shared cache unreachable: serve, rather than refuse everyone
 CACHES = {
     "default": _shared_cache,
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}},

@@ -127,3 +127,39 @@ def test_a_cached_publication_page_costs_one_query(client, seed, django_assert_n
 
     with django_assert_num_queries(1):
         assert "Print copy: £8.50" in client.get(f"/publications/{seed.slug}/").text
+
+
+@pytest.fixture
+def redis_out_of_reach(settings):
+    """The shared cache is django-redis, as in production, at an address where nothing listens."""
+    settings.CATALOGUE_VERSION_CHECK_SECONDS = 0
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        },
+    }
+
+
+def test_with_the_shared_cache_out_of_reach_the_catalogue_is_read_from_the_database(api, client, seed, redis_out_of_reach):
+    first, second = get(api, "/api/publications/"), get(api, "/api/publications/")
+    seed.price = Decimal("9.25")
+    services.publication_save(publication=seed, by=StaffFactory())
+
+    assert (first["X-Cache"], second["X-Cache"]) == ("bypass", "bypass")
+    assert get(api, f"/api/publications/{ISBN}/").json()["price"] == "9.25"
+    assert "£9.25" in client.get(f"/publications/{seed.slug}/").content.decode()
+
+
+def test_a_restarted_shared_cache_starts_a_new_catalogue_version(api, seed, settings):
+    from django.core.cache import cache
+
+    from catalogue.cache import VERSION_KEY, current_version
+
+    settings.CATALOGUE_VERSION_CHECK_SECONDS = 0
+    before = current_version()
+    cache.clear()  # what a Redis restart does: every key gone
+
+    assert current_version() not in (None, 0, before)
