@@ -124,3 +124,29 @@ def test_any_other_failure_is_a_500_that_says_nothing_of_its_cause(rf):
         response = server_error(rf.get("/api/publications/"))
 
     assert response.status_code == 500 and b"internal detail" not in response.content
+
+
+def test_pages_carry_a_content_security_policy_that_admits_stripe_js_and_nothing_else(client, settings):
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    settings.STRIPE_API_BASE = "https://api.stripe.com"
+
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in client.get("/healthz")["Content-Security-Policy"].split(";")
+    )
+
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self' https://js.stripe.com https://*.js.stripe.com"
+    assert policy["frame-src"] == "https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com"
+    assert policy["connect-src"] == "'self' https://api.stripe.com"
+    assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in str(policy)
+
+
+def test_with_localstripe_the_policy_admits_its_stripe_js_instead(client, settings):
+    settings.STRIPE_JS_URL = "http://127.0.0.1:8420/js.stripe.com/v3/"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:8420"
+
+    policy = client.get("/healthz")["Content-Security-Policy"]
+
+    assert "script-src 'self' http://127.0.0.1:8420;" in policy + ";"
+    assert "https://js.stripe.com" not in policy
