@@ -30,9 +30,10 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def production_env(*, web_port: int, **extra: str) -> dict:
-    """DEBUG off on BENCH_DATABASE_URL (created if missing) and BENCH_REDIS_URL, serving on web_port."""
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
+def production_env(*, web_port: int, database_url: str | None = None, **extra: str) -> dict:
+    """DEBUG off on database_url or BENCH_DATABASE_URL (created if missing) and BENCH_REDIS_URL,
+    serving on web_port."""
+    database_url = database_url or os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
     ensure_database(database_url)
     return {
         **os.environ,
@@ -75,14 +76,15 @@ def start_gunicorn(env: dict) -> subprocess.Popen:
     return start([PYTHON, "-m", "gunicorn", "-c", "python:shop.gunicorn", "shop.wsgi"], env)
 
 
-def wait_for(url: str, process: subprocess.Popen) -> None:
+def wait_for(url: str, process: subprocess.Popen, where_to_look: str = "") -> None:
+    """Until url answers; if the process dies first, exit with its output (or where_to_look for it)."""
     for _ in range(150):
         try:
             urllib.request.urlopen(url, timeout=1)
             return
         except OSError:
             if process.poll() is not None:
-                sys.exit(f"{process.args} did not start:\n{process.stderr.read().decode()}")
+                sys.exit(f"{process.args} did not start: " + (where_to_look or process.stderr.read().decode()))
             time.sleep(0.2)
     sys.exit(f"{url} did not answer")
 

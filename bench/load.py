@@ -3,7 +3,7 @@
     .venv/bin/python bench/load.py [--minutes 5] [--users 30]
     .venv/bin/python bench/load.py --fault postgres|redis|stripe [--minutes 3] [--mix checkout]
 
-Starts, on a fresh PostgreSQL database (BENCH_DATABASE_URL, default .../bench_load, dropped and
+Starts, on a fresh PostgreSQL database (bench_load on BENCH_DATABASE_URL's server, dropped and
 made again) and a Redis server of its own: gunicorn with the production settings, one
 `celery worker`, `celery beat`, localstripe (its signed webhooks registered with the shop), a
 local SMTP server and a local HTTP warehouse. Then Locust (bench/locustfile.py) runs --users
@@ -39,7 +39,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -48,7 +47,7 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PYTHON, ROOT, free_port, manage, production_env  # noqa: E402
+from bench.common import PYTHON, ROOT, free_port, manage, production_env, wait_for  # noqa: E402
 
 WEBHOOK_SECRET = "whsec_load"
 WAREHOUSE_SECRET = "warehouse-load-secret"
@@ -111,18 +110,6 @@ def start_logged(name: str, command: list[str], env: dict | None = None) -> subp
     """A service whose output goes to var/bench/load-NAME.log (a pipe nobody reads would fill and stall it)."""
     with open(VAR / f"load-{name}.log", "a") as log:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_until_up(url: str, process: subprocess.Popen, name: str) -> None:
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            if process.poll() is not None:
-                sys.exit(f"{name} did not start: see var/bench/load-{name}.log")
-            time.sleep(0.2)
-    sys.exit(f"{url} did not answer")
 
 
 def shut_down(process: subprocess.Popen) -> None:
@@ -206,7 +193,8 @@ def main() -> None:
     VAR.mkdir(parents=True, exist_ok=True)
     for log in VAR.glob("load-*.log"):
         log.unlink()
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_load")
+    server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench").rsplit("/", 1)[0]
+    database_url = f"{server}/bench_load"  # its own database: dropped and made again each run
     fresh_database(database_url)
     peers = Peers()
     smtp = Controller(Mailbox(peers), hostname="127.0.0.1", port=free_port())
@@ -217,7 +205,7 @@ def main() -> None:
     base, stripe_base = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{stripe_port}"
     env = production_env(
         web_port=web_port,
-        BENCH_DATABASE_URL=database_url,
+        database_url=database_url,
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
         STRIPE_API_BASE=stripe_base,
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
@@ -229,7 +217,6 @@ def main() -> None:
         PAYMENT_RECONCILE_AFTER_MINUTES="1",
         LOG_LEVEL="WARNING",
     )
-    env["DATABASE_URL"] = database_url
     redis = start_redis(redis_port)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "load_demo_catalogue")
@@ -245,8 +232,8 @@ def main() -> None:
     timeline: list[tuple[float, str]] = []
     results_file = VAR / "load-results.json"
     try:
-        wait_until_up(f"{stripe_base}/js.stripe.com/v3/", stripe, "localstripe")
-        wait_until_up(f"{base}/healthz", web, "web")
+        wait_for(f"{stripe_base}/js.stripe.com/v3/", stripe, "see var/bench/load-localstripe.log")
+        wait_for(f"{base}/healthz", web, "see var/bench/load-web.log")
         manage(env, "localstripe_webhook", "--url", f"{base}/api/payments/stripe/webhook/")
         config = {
             **setup, "stripe": stripe_base, "publishable_key": "pk_test_load", "webhook_secret": WEBHOOK_SECRET,
