@@ -19,7 +19,6 @@ from django.utils import timezone
 from catalogue import services as catalogue_services
 from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
-
 from shop import logs
 
 from . import gateway, outbox
@@ -389,11 +388,11 @@ def refund_send(*, refund: Refund) -> Refund:
     """Ask Stripe for the refund (idempotent by the refund's key), then record it."""
     if refund.status == Refund.Status.SUCCEEDED:
         return refund
-    logs.set_order(refund.order.number)
-    stripe_refund_id = gateway.refund_create(
-        intent_id=refund.order.payment_intent, amount=refund.amount, idempotency_key=f"refund-{refund.idempotency_key}"
-    )
-    return _refund_complete(refund=refund, stripe_refund_id=stripe_refund_id)
+    with logs.order_context(refund.order.number):
+        stripe_refund_id = gateway.refund_create(
+            intent_id=refund.order.payment_intent, amount=refund.amount, idempotency_key=f"refund-{refund.idempotency_key}"
+        )
+        return _refund_complete(refund=refund, stripe_refund_id=stripe_refund_id)
 
 
 @transaction.atomic

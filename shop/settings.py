@@ -8,8 +8,8 @@ cookies, HSTS and the SSL redirect (see README, "Running in production").
 
 from pathlib import Path
 
-import environ
 import csp.constants as csp
+import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 

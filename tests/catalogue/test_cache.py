@@ -156,7 +156,7 @@ def test_with_the_shared_cache_out_of_reach_the_catalogue_is_read_from_the_datab
 def test_a_restarted_shared_cache_starts_a_new_catalogue_version(api, seed, settings):
     from django.core.cache import cache
 
-    from catalogue.cache import VERSION_KEY, current_version
+    from catalogue.cache import current_version
 
     settings.CATALOGUE_VERSION_CHECK_SECONDS = 0
     before = current_version()

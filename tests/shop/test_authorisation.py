@@ -21,11 +21,20 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from catalogue import services as catalogue_services
-from catalogue.models import Publication, Topic
+from catalogue.models import Publication
 from orders import reports
-from orders.models import DeliveryMethod, DeliveryZone, Order, OrderLine, OutboxEntry, Refund, ReportDownload, StripeEvent
+from orders.models import (
+    DeliveryMethod,
+    DeliveryZone,
+    Order,
+    OrderLine,
+    OutboxEntry,
+    Refund,
+    ReportDownload,
+    StripeEvent,
+)
 from shop.roles import STAFF
-from tests.factories import CommentFactory, StaffFactory, TopicFactory, UserFactory
+from tests.factories import CommentFactory, StaffFactory, TopicFactory
 from tests.payments import order_body
 
 pytestmark = pytest.mark.django_db
@@ -202,6 +211,7 @@ def world(seed, stripe_emulator):
     finance = StaffFactory()
     finance.groups.add(Group.objects.get(name="Finance"))
     other_finance = StaffFactory()
+    other_finance.groups.add(Group.objects.get(name="Finance"))
     users = {"no_perms": StaffFactory(), "staff": staff, "finance": finance}
     reader_order = _order(seed)
     catalogue_services.stock_adjust(publication=seed, delta=1, reason="goods_in", by=staff)

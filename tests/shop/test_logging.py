@@ -12,7 +12,6 @@ from pythonjsonlogger.json import JsonFormatter
 from orders.models import Order, OutboxEntry
 from shop.logs import OrderContext, Redact, redact
 from tests.payments import order_body, payment_method, signed
-from worker import services as worker_services
 from worker import tasks
 
 pytestmark = pytest.mark.django_db
