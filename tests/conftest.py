@@ -44,3 +44,16 @@ def _fast_and_isolated(settings, tmp_path):
 @pytest.fixture
 def api():
     return APIClient()
+
+
+@pytest.fixture
+def redis_out_of_reach(settings):
+    """The shared cache is django-redis, as in production, at an address where nothing listens."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        },
+    }
