@@ -31,7 +31,7 @@ CARDS = {"visa": "4242424242424242", "declined": "4000000000000341"}
 
 timings: dict[str, list[float]] = defaultdict(list)
 failures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-paid: list[dict] = []  # orders this run paid: number, token, payment intent, total
+paid: list[dict] = []  # orders this run paid: number, status token, when
 started = time.time()
 
 
