@@ -82,6 +82,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class StockMovementSerializer(serializers.ModelSerializer):
     reason = serializers.ChoiceField(choices=[(r.value, r.label) for r in StockMovement.STAFF_REASONS])
+    delta = serializers.IntegerField(min_value=-StockMovement.MAX_STOCK, max_value=StockMovement.MAX_STOCK)
 
     class Meta:
         model = StockMovement

@@ -167,11 +167,16 @@ class StockMovement(models.Model):
     def __str__(self):
         return f"{self.delta:+d} {self.get_reason_display()}"
 
+    # No publication holds more copies than this: far above any print run, far below the column's limit.
+    MAX_STOCK = 1_000_000
+
     @classmethod
     def check_direction(cls, *, reason: str, delta: int) -> None:
         """ValidationError unless `delta` is non-zero and goes the way `reason` says."""
         if delta == 0:
             raise ValidationError({"delta": "A stock movement changes stock by at least one copy."})
+        if abs(delta) > cls.MAX_STOCK:
+            raise ValidationError({"delta": f"A stock movement changes stock by at most {cls.MAX_STOCK:,} copies."})
         direction = cls.DIRECTION.get(reason)
         if direction is None:
             raise ValidationError({"reason": f"Unknown reason {reason!r}."})

@@ -1,5 +1,6 @@
 """The catalogue's writes: one function per business action, each in one transaction."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -45,8 +46,11 @@ def stock_adjust(
     the database re-checks `stock >= -delta` on the row as it locks it, so of two writers
     racing for the last copy exactly one matches."""
     StockMovement.check_direction(reason=reason, delta=delta)
-    rows = Publication.objects.filter(pk=publication.pk, stock__gte=-delta).update(stock=F("stock") + delta)
+    within = {"stock__lte": StockMovement.MAX_STOCK - delta} if delta > 0 else {"stock__gte": -delta}
+    rows = Publication.objects.filter(pk=publication.pk, **within).update(stock=F("stock") + delta)
     current = Publication.objects.values_list("stock", flat=True).get(pk=publication.pk)
+    if not rows and delta > 0:
+        raise ValidationError({"delta": f"Stock would be {current + delta:,}: no more than {StockMovement.MAX_STOCK:,} copies."})
     if not rows:
         raise InsufficientStock(isbn=publication.isbn, available=current, requested=-delta)
     publication.stock = current

@@ -59,6 +59,27 @@ def test_stock_adjust_refuses_a_delta_against_its_reason(reason, delta):
     assert ledger_sum(publication) == 10
 
 
+def test_stock_never_goes_above_the_most_a_publication_can_hold_and_nothing_changes():
+    publication = PublicationFactory(stock=StockMovement.MAX_STOCK - 5)
+
+    with pytest.raises(ValidationError, match="no more than 1,000,000 copies"):
+        services.stock_adjust(publication=publication, delta=6, reason=StockMovement.Reason.GOODS_IN)
+    with pytest.raises(ValidationError, match="at most 1,000,000 copies"):
+        services.stock_adjust(publication=publication, delta=2**31 - 1, reason=StockMovement.Reason.GOODS_IN)
+
+    publication.refresh_from_db()
+    assert publication.stock == ledger_sum(publication) == StockMovement.MAX_STOCK - 5
+
+
+def test_the_stock_api_answers_an_enormous_delta_with_a_400_naming_it(api, settings):
+    publication = PublicationFactory(stock=3)
+    api.force_authenticate(StaffFactory(permissions=["catalogue.add_stockmovement"]))
+
+    response = api.post(f"/api/publications/{publication.isbn}/stock/", {"delta": 2**31 - 1, "reason": "return"}, format="json")
+
+    assert response.status_code == 400 and "delta" in response.data
+
+
 def test_saving_a_stale_publication_does_not_overwrite_stock():
     publication = PublicationFactory(stock=10)
     stale = Publication.objects.get(pk=publication.pk)

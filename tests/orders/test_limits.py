@@ -89,6 +89,7 @@ def test_the_admin_login_locks_after_repeated_failures(client, settings):
     assert client.get("/admin/").status_code == 302  # still not signed in
 
 
+@pytest.mark.django_db(transaction=True)  # a WSGI request closes a connection left inside a test's transaction
 def test_behind_a_proxy_each_reader_has_their_own_limit_and_cannot_forge_one(settings):
     """Through the WSGI app as gunicorn runs it with TRUSTED_PROXIES=1: the address the proxy saw
     counts, not the proxy's own, nor whatever the client wrote into X-Forwarded-For."""
