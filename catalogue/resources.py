@@ -122,6 +122,8 @@ class PublicationResource(resources.ModelResource):
         instance.stock_target = target
         if target is None or target < 0:
             raise ValidationError({"stock": "Stock must be a whole number of copies, 0 or more."})
+        if target > StockMovement.MAX_STOCK:
+            raise ValidationError({"stock": f"Stock can be at most {StockMovement.MAX_STOCK:,} copies."})
 
     def do_instance_save(self, instance, is_create):
         services.publication_save(publication=instance, by=self.user)

@@ -94,6 +94,7 @@ def test_import_converts_isbn10_to_isbn13(tmp_path, catalogue):
         ("price", "-2.00", "row 1 (line 2): price: Ensure this value is greater than or equal to 0.00."),
         ("stock", "-1", "row 1 (line 2): stock: Stock must be a whole number of copies"),
         ("stock", "2.5", "row 1 (line 2): stock: '2.5' is not a whole number"),
+        ("stock", "99999999999", "row 1 (line 2): stock: Stock can be at most 1,000,000 copies."),
         ("topics", "leadership;nonsense", "row 1 (line 2): topics: Unknown topic(s): nonsense."),
         ("published", "yesterday", "row 1 (line 2): published:"),
     ],
