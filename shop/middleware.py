@@ -1,9 +1,5 @@
-"""Requests the shop refuses before any view sees them, and the content security policy of its answers."""
+"""Requests the shop refuses before any view sees them; the order a request is about, for the logs."""
 
-from urllib.parse import urlsplit
-
-from csp.middleware import CSPMiddleware
-from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 
 from . import logs
@@ -41,31 +37,3 @@ class OrderLogContext:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if view_kwargs.get("number"):
             logs.set_order(view_kwargs["number"])
-
-
-class ContentSecurityPolicy(CSPMiddleware):
-    """django-csp's policy (settings.CONTENT_SECURITY_POLICY) plus the origins Stripe.js needs,
-    read from the settings on each response: Stripe itself in production, localstripe on a laptop."""
-
-    def get_policy_parts(self, request, response, report_only=False):
-        parts = super().get_policy_parts(request, response, report_only)
-        if parts.update is None and parts.replace is None:
-            parts.update = stripe_js_sources()
-        return parts
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def stripe_js_sources() -> dict:
-    """Stripe.js's script, the API it calls and the frames it opens (card fields, 3-D Secure)."""
-    script, api = _origin(settings.STRIPE_JS_URL), _origin(settings.STRIPE_API_BASE)
-    if script == "https://js.stripe.com":  # Stripe's published CSP guidance
-        return {
-            "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
-            "connect-src": ["https://api.stripe.com"],
-            "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
-        }
-    return {"script-src": [script], "connect-src": sorted({script, api}), "frame-src": sorted({script, api})}

@@ -8,10 +8,11 @@ cookies, HSTS and the SSL redirect (see README, "Running in production").
 
 from pathlib import Path
 
-import csp.constants as csp
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from shop.csp import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -55,7 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "shop.middleware.ContentSecurityPolicy",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,25 +69,6 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
-
-# Content security policy (django-csp): only the shop's own scripts, styles, images and forms,
-# plus Stripe.js on top (shop.middleware.ContentSecurityPolicy adds its origins from STRIPE_JS_URL
-# and STRIPE_API_BASE). The Swagger page at /api/docs/ loads its UI from a CDN with an inline
-# script: it is left out rather than loosening the policy for every page.
-CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
-    "DIRECTIVES": {
-        "default-src": [csp.SELF],
-        "script-src": [csp.SELF],
-        "style-src": [csp.SELF],
-        "img-src": [csp.SELF, "data:"],
-        "connect-src": [csp.SELF],
-        "object-src": [csp.NONE],
-        "base-uri": [csp.SELF],
-        "form-action": [csp.SELF],
-        "frame-ancestors": [csp.NONE],
-    },
-}
 
 # Staff logins: after AXES_FAILURE_LIMIT failures for one username from one address, that pair
 # is locked out (429) for AXES_COOLOFF_TIME hours; a success resets the count.
@@ -216,6 +198,8 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstr
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="http://127.0.0.1:8420/js.stripe.com/v3/")
+# Pages may run only the shop's own scripts, plus Stripe.js from these two (shop/csp.py).
+CONTENT_SECURITY_POLICY = content_security_policy(stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE)
 # A reader waits at most about twice this (one retry) before hearing that payments are unavailable.
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=8.0)
 

@@ -10,6 +10,7 @@ import yaml
 from kombu import Connection
 
 from shop.celery import app as celery_app
+from shop.csp import content_security_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -126,13 +127,18 @@ def test_any_other_failure_is_a_500_that_says_nothing_of_its_cause(rf):
     assert response.status_code == 500 and b"internal detail" not in response.content
 
 
-def test_pages_carry_a_content_security_policy_that_admits_stripe_js_and_nothing_else(client, settings):
-    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
-    settings.STRIPE_API_BASE = "https://api.stripe.com"
+def _policy_served(client) -> dict:
+    header = client.get("/basket/")["Content-Security-Policy"]
+    return dict(directive.strip().split(" ", 1) for directive in header.split(";"))
 
-    policy = dict(
-        directive.strip().split(" ", 1) for directive in client.get("/healthz")["Content-Security-Policy"].split(";")
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_that_admits_stripe_js_and_nothing_else(client, settings):
+    settings.CONTENT_SECURITY_POLICY = content_security_policy(
+        stripe_js_url="https://js.stripe.com/v3/", stripe_api_base="https://api.stripe.com"
     )
+
+    policy = _policy_served(client)
 
     assert policy["default-src"] == "'self'"
     assert policy["script-src"] == "'self' https://js.stripe.com https://*.js.stripe.com"
@@ -142,11 +148,13 @@ def test_pages_carry_a_content_security_policy_that_admits_stripe_js_and_nothing
     assert "unsafe-inline" not in str(policy)
 
 
-def test_with_localstripe_the_policy_admits_its_stripe_js_instead(client, settings):
-    settings.STRIPE_JS_URL = "http://127.0.0.1:8420/js.stripe.com/v3/"
-    settings.STRIPE_API_BASE = "http://127.0.0.1:8420"
+def test_the_json_api_carries_no_policy(client):
+    assert "Content-Security-Policy" not in client.get("/api/schema/")
 
-    policy = client.get("/healthz")["Content-Security-Policy"]
 
-    assert "script-src 'self' http://127.0.0.1:8420;" in policy + ";"
-    assert "https://js.stripe.com" not in policy
+@pytest.mark.django_db
+def test_by_default_the_policy_admits_localstripes_stripe_js_instead(client):
+    policy = _policy_served(client)
+
+    assert policy["script-src"] == "'self' http://127.0.0.1:8420"
+    assert "https://js.stripe.com" not in str(policy)
