@@ -90,6 +90,13 @@ def wait_for(url: str, process: subprocess.Popen, where_to_look: str = "") -> No
 
 
 def stop(*processes: subprocess.Popen) -> None:
+    """Each process group asked to stop (woken first, should a fault drill have paused it), then
+    killed if it has not gone in 30 s."""
     for process in processes:
+        os.killpg(process.pid, signal.SIGCONT)
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

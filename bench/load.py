@@ -47,7 +47,7 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PYTHON, ROOT, free_port, manage, production_env, wait_for  # noqa: E402
+from bench.common import PYTHON, ROOT, free_port, manage, production_env, stop, wait_for  # noqa: E402
 
 WEBHOOK_SECRET = "whsec_load"
 WAREHOUSE_SECRET = "warehouse-load-secret"
@@ -112,16 +112,6 @@ def start_logged(name: str, command: list[str], env: dict | None = None) -> subp
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def shut_down(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGCONT)  # in case a drill left it stopped
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def start_redis(port: int) -> subprocess.Popen:
     redis = start_logged("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
     for _ in range(50):
@@ -155,6 +145,7 @@ print(json.dumps({"finance_token": Token.objects.create(user=finance).key, "publ
 
 STATE = """
 import json
+from collections import Counter
 from orders.models import Order, OrderStatusChange, OutboxEntry
 print(json.dumps({
     "paid": sorted(set(OrderStatusChange.objects.filter(to_status="paid").values_list("order__number", flat=True))),
@@ -163,7 +154,7 @@ print(json.dumps({
     "awaiting_payment": Order.objects.filter(status="pending_payment").count(),
     "outbox_pending": OutboxEntry.objects.filter(status="pending").count(),
 }))
-""".replace("import json", "import json\nfrom collections import Counter")
+"""
 
 
 def state(env: dict) -> dict:
@@ -286,7 +277,7 @@ def main() -> None:
             locust.kill()
         for process in (beat, worker, web, stripe, redis):
             if process.poll() is None:
-                shut_down(process)
+                stop(process)
         smtp.stop()
         warehouse.shutdown()
 

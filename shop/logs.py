@@ -41,10 +41,6 @@ def about_order(function):
     return wrapper
 
 
-def current_order() -> str:
-    return _order.get()
-
-
 def set_order(number: str) -> None:
     """For code that learns the order part-way (placing one, reading a Stripe event); the
     request or task it runs in clears it when done (clear_order)."""
