@@ -7,7 +7,7 @@ class ShopConfig(AppConfig):
     verbose_name = "Print shop"
 
     def ready(self):
-        from . import roles
+        from . import checks, roles  # noqa: F401 (checks registers the deploy checks)
 
         # Runs after each app's permissions are created (auth connected its handler first).
         post_migrate.connect(roles.sync_groups, dispatch_uid="shop.roles.sync_groups")

@@ -2,23 +2,32 @@
 
 Sync workers, 2 per core + 1: measured with bench/catalogue.py, they keep p99 latency lowest
 (gthread gave more throughput on a trivial view but p99 several times higher). Like every
-sync server they belong behind a proxy that buffers slow clients (nginx, a cloud load balancer).
+sync server they belong behind a proxy that buffers slow clients (Caddy in docker-compose.yml).
 """
 
-import multiprocessing
 import os
+
+from shop.startup import available_cpus, refuse_unsafe_start
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "sync"
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-timeout = 30
-graceful_timeout = 30
+workers = int(os.environ.get("GUNICORN_WORKERS") or available_cpus() * 2 + 1)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+# docker-compose.yml's stop_grace_period for web is longer than this.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 # Load the app once in the master: a recycled worker is then a fork, not a fresh Django start
 # (without it, recycling every few thousand requests showed as one-second p99 stalls).
 preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
 max_requests_jitter = max_requests // 10
+# No gunicornc control socket: nothing uses it, and it would need a writable $HOME.
+control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 # The path without its query string, and no Referer: an order's status link carries its token
 # in the query string, and the pages it links to would show it as their Referer.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
+def on_starting(server):
+    """With DEBUG off, refuse to serve on a failing deploy check (a published secret, say)."""
+    refuse_unsafe_start("gunicorn")

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.payments import free_port, order_body
+from tests.production import generated_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = """
@@ -40,7 +41,7 @@ def sqlite_shop(tmp_path, localstripe_url):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.sqlite3'}",
         "VAR_DIR": str(tmp_path / "var"),
         "DEBUG": "false",
-        "SECRET_KEY": "sqlite-buyers-test-" + "x" * 40,
+        **generated_secrets(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "STRIPE_API_BASE": localstripe_url,

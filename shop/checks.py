@@ -1,0 +1,70 @@
+"""System checks that keep the shop from running in production on a secret anyone can read.
+
+A secret is published when it is empty, a development default of settings.py, a placeholder of
+.env.example or the README, or a value localstripe and the test suite use: anyone holding it can
+sign a `payment_intent.succeeded` for their own unpaid order, or a warehouse dispatch report.
+These are deploy checks (`check --deploy`), and gunicorn, the Celery worker and beat run them
+before they start whenever DEBUG is off (shop/startup.py). Build steps such as collectstatic
+run no deploy checks, so an image builds without secrets. Stripe's own test-mode keys
+(`sk_test_…`, `pk_test_…`) stay allowed, for a staging site.
+"""
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+# Every value of these settings that is written down somewhere public: settings.py's defaults,
+# the test suite's and localstripe's (it accepts any key; these are the ones this project uses
+# with it), and the README's examples. .env.example's placeholders all say "change-me".
+PUBLISHED = {
+    "SECRET_KEY": {"development-only-secret-key-do-not-use-in-production"},
+    "STRIPE_SECRET_KEY": {"sk_test_localstripe", "sk_test_print_shop", "sk_live_…", "sk_test_…"},
+    "STRIPE_PUBLISHABLE_KEY": {"pk_test_localstripe", "pk_test_print_shop", "pk_live_…", "pk_test_…"},
+    "STRIPE_WEBHOOK_SECRET": {"whsec_localstripe", "whsec_test_print_shop", "whsec_…"},
+    "FULFILMENT_SECRET": {"development-fulfilment-secret", "warehouse-test-secret"},
+}
+RANDOM = "a long random value (python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+# What each protects, and where the real value comes from.
+PROTECTS = {
+    "SECRET_KEY": ("anyone who knows it can forge sessions and signed links", RANDOM),
+    "STRIPE_SECRET_KEY": ("payments would go to an emulator, or to someone else's account", "the secret key from Stripe's dashboard (API keys)"),
+    "STRIPE_PUBLISHABLE_KEY": ("readers' cards would go to an emulator, or to someone else's account", "the publishable key from Stripe's dashboard (API keys)"),
+    "STRIPE_WEBHOOK_SECRET": (
+        "anyone who knows it can sign a payment_intent.succeeded and have an unpaid order marked paid",
+        "the webhook endpoint's signing secret from Stripe's dashboard",
+    ),
+    "FULFILMENT_SECRET": ("anyone who knows it can forge the warehouse's dispatch reports", RANDOM + ", shared with the warehouse"),
+}
+PLACEHOLDER_MARKS = ("change-me", "…")
+
+
+def published_reason(name: str, value: str) -> str:
+    """Why `value` may not serve as `name` in production, or "" if it may."""
+    if not value.strip():
+        return "is empty"
+    if value in PUBLISHED[name]:
+        return "is a published value (a development default, localstripe's or the README's)"
+    if any(mark in value.lower() for mark in PLACEHOLDER_MARKS):
+        return "is a placeholder from .env.example or the README"
+    return ""
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def secrets_are_private(app_configs=None, **kwargs):
+    errors = []
+    for number, name in enumerate(PUBLISHED, start=1):
+        try:
+            value = str(getattr(settings, name, ""))
+        except ImproperlyConfigured:  # an empty SECRET_KEY cannot even be read
+            value = ""
+        reason = published_reason(name, value)
+        if reason:
+            harm, source = PROTECTS[name]
+            errors.append(
+                checks.Error(
+                    f"{name} {reason}: {harm}.",
+                    hint=f"Set {name} in the environment: {source}.",
+                    id=f"shop.E{number:03d}",
+                )
+            )
+    return errors
