@@ -25,6 +25,7 @@ from catalogue import isbn as isbn_rules
 from catalogue.models import Publication
 from shop import signing
 from shop.api import SlugRelatedField
+from shop.files import private_file_response
 from shop.ratelimits import limit
 
 from . import gateway, reports, services
@@ -348,7 +349,14 @@ class ReportFileView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanExportReports]
 
-    @extend_schema(responses={200: OpenApiTypes.BINARY, 404: OpenApiResponse(description="No such report"), 410: OpenApiResponse(description="The link has expired")})
+    @extend_schema(
+        responses={
+            200: OpenApiTypes.BINARY,
+            302: OpenApiResponse(description="To the file in the object store, through a link that works for a minute"),
+            404: OpenApiResponse(description="No such report"),
+            410: OpenApiResponse(description="The link has expired"),
+        }
+    )
     def get(self, request, token):
         try:
             download_id = reports.download_id_from(token)
@@ -360,4 +368,4 @@ class ReportFileView(APIView):
         if download is None:
             raise NotFound("No such report.")
         filename = f"{download.report}_{download.period_from}_{download.period_to}.{download.format}"
-        return FileResponse(storages["reports"].open(download.file, "rb"), as_attachment=True, filename=filename)
+        return private_file_response(storages["reports"], download.file, filename)

@@ -2,7 +2,8 @@
 
 Only the shop's own scripts, styles, images and forms, nothing inline, plus what Stripe.js needs:
 its script, the API it calls and the frames it opens (card fields, 3-D Secure). Those come from
-STRIPE_JS_URL and STRIPE_API_BASE: Stripe itself in production, localstripe on a laptop.
+STRIPE_JS_URL and STRIPE_API_BASE: Stripe itself in production, localstripe on a laptop. Covers
+may come from the object store that holds them (MEDIA_ORIGIN, from the storage settings).
 
 The policy is for the shop's HTML pages and the admin. /api/ is left out: its JSON is never
 rendered as a page, and the pages there (DRF's browsable API, the Swagger docs from a CDN) run
@@ -31,12 +32,12 @@ def stripe_js_sources(stripe_js_url: str, stripe_api_base: str) -> dict[str, lis
     return {"script-src": [script], "connect-src": sorted({script, api}), "frame-src": sorted({script, api})}
 
 
-def content_security_policy(*, stripe_js_url: str, stripe_api_base: str) -> dict:
+def content_security_policy(*, stripe_js_url: str, stripe_api_base: str, media_origin: str = "") -> dict:
     directives = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:"] + ([_origin(media_origin)] if media_origin else []),
         "connect-src": [SELF],
         "frame-src": [],
         "object-src": [NONE],

@@ -1,9 +1,8 @@
 """The shop's URLs: pages, the JSON API under /api/, the admin and the health check."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
@@ -17,8 +16,7 @@ urlpatterns = [
     path("api/", include("orders.api_urls")),
     path("", include("orders.urls")),
     path("", include("catalogue.urls")),
+    # Covers kept on this host's disk (one machine, no object store), DEBUG or not.
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", views.media, name="media"),
 ]
 handler500 = "shop.views.server_error"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,11 +3,15 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse, JsonResponse
+from django.core.files.storage import FileSystemStorage, storages
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
+from . import monitoring
 from .celery import app as celery_app
 
 log = logging.getLogger(__name__)
@@ -33,12 +37,15 @@ def _broker_ok() -> bool:
 
 @never_cache
 def healthz(request):
-    """Database and broker reachable: 200; otherwise 503, naming what is down."""
-    checks = {"database": _database_ok(), "broker": _broker_ok()}
-    healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "unavailable"}
-    body.update({name: "ok" if ok else "unreachable" for name, ok in checks.items()})
-    return JsonResponse(body, status=200 if healthy else 503)
+    """The database and the broker reachable and beat ticking: 200; otherwise 503 naming what
+    is wrong ("unreachable", or beat "stale" or "missing")."""
+    body = {
+        "database": "ok" if _database_ok() else "unreachable",
+        "broker": "ok" if _broker_ok() else "unreachable",
+        "beat": monitoring.beat_state(),
+    }
+    healthy = all(state == "ok" for state in body.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **body}, status=200 if healthy else 503)
 
 
 def server_error(request):
@@ -56,3 +63,12 @@ def server_error(request):
         return response
     body = {"code": "server_error", "detail": "Something went wrong on our side."}
     return JsonResponse(body, status=500) if api else HttpResponse(loader.render_to_string("shop/server_error.html"), status=500)
+
+
+def media(request, path):
+    """A cover kept on this host's disk: Django's static file view, which refuses paths outside
+    MEDIA_ROOT and answers If-Modified-Since. With an object store (S3_BUCKET), covers are
+    served from there and nothing is here."""
+    if not isinstance(storages["default"], FileSystemStorage):
+        raise Http404("Files are in the object store.")
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -198,3 +198,83 @@ def workers(worker_env):
     workers.start()
     yield workers
     workers.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's S3 server, a real process on a port of its own: the object store every host shares."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), timeout=30, interval=0.1)
+    except AssertionError:
+        process.kill()
+        pytest.fail("moto's S3 server did not start")
+    yield url
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        requests.get(url, timeout=1)
+        return True
+    except requests.ConnectionError:
+        return False
+
+
+S3_KEYS = {"S3_ACCESS_KEY_ID": "moto-access-key", "S3_SECRET_ACCESS_KEY": "moto-secret-key", "S3_REGION": "eu-west-2"}
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A new, empty bucket on the S3 server; its name."""
+    import uuid
+
+    import boto3
+
+    name = f"shop-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3", endpoint_url=s3_server, region_name=S3_KEYS["S3_REGION"],
+        aws_access_key_id=S3_KEYS["S3_ACCESS_KEY_ID"], aws_secret_access_key=S3_KEYS["S3_SECRET_ACCESS_KEY"],
+    )  # fmt: skip
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": S3_KEYS["S3_REGION"]})
+    client.put_bucket_policy(Bucket=name, Policy=json.dumps(public_media_policy(name)))
+    return name
+
+
+def public_media_policy(bucket: str) -> dict:
+    """The bucket policy the README asks for: covers (media/) readable by anyone, reports not."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "CoversArePublic", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::{bucket}/media/*"},
+        ],
+    }  # fmt: skip
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server, s3_bucket):
+    """Covers and reports in the object store, as settings.py sets them up from S3_BUCKET."""
+    common = {
+        "bucket_name": s3_bucket, "endpoint_url": s3_server, "region_name": S3_KEYS["S3_REGION"],
+        "access_key": S3_KEYS["S3_ACCESS_KEY_ID"], "secret_key": S3_KEYS["S3_SECRET_ACCESS_KEY"],
+        "addressing_style": "path", "signature_version": "s3v4", "file_overwrite": False, "default_acl": None,
+    }  # fmt: skip
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**common, "location": "media", "querystring_auth": False}},
+        "reports": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**common, "location": "reports", "querystring_auth": True, "querystring_expire": 60},
+        },
+    }
+    return s3_bucket

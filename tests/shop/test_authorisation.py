@@ -69,6 +69,8 @@ TODAY = date.today().isoformat()
 ORDER = order_body(("9781909029088", 1))
 ROWS = [
     Row("healthz", "get", "/healthz", everyone(200)),
+    # Covers are public; there is none here, and no path leads outside MEDIA_ROOT.
+    Row("^media/(?P<path>.*)$", "get", "/media/covers/no-such-cover.png", everyone(404)),
     Row("", "get", "/", everyone(200)),
     Row("publications/<slug:slug>/", "get", "/publications/{slug}/", everyone(200)),
     Row("publications/<slug:slug>/comments/", "post", "/publications/{slug}/comments/",
