@@ -277,6 +277,7 @@ class OutboxEntry(models.Model):
         FULFILMENT = "fulfilment", "Fulfilment request to the warehouse"
         DISPATCH = "dispatch", "Dispatch email with tracking"
         REFUND = "refund", "Refund email"
+        STAFF_ALERT = "staff_alert", "Alert to staff"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

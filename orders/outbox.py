@@ -8,6 +8,7 @@ workers never act on one entry at the same time, and mark it sent afterwards.
 
 import logging
 import random
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 PROCESS_TASK = "worker.tasks.process_outbox_entry"
 
 
-def owe(order: Order, kind: str, refund: Refund | None = None) -> OutboxEntry:
-    """Record that `kind` is owed for this order (once), and hand it over after commit."""
-    key = f"{order.number}:{kind}" + (f":{refund.pk}" if refund else "")
+def owe(order: Order, kind: str, refund: Refund | None = None, occasion: str = "") -> OutboxEntry:
+    """Record that `kind` is owed for this order (once per refund or occasion), and hand it over after commit."""
+    key = f"{order.number}:{kind}" + (f":{refund.pk}" if refund else "") + (f":{occasion}" if occasion else "")
     entry, created = OutboxEntry.objects.get_or_create(key=key, defaults={"kind": kind, "order": order, "refund": refund})
     if created:
         transaction.on_commit(lambda: enqueue(entry.pk))
@@ -85,6 +86,13 @@ def give_up(entry: OutboxEntry, error: str) -> None:
         needs_attention=True, attention_reason=f"{entry.get_kind_display()} failed: {error}"[:2000]
     )
     log.error("Order %s: %s failed for good: %s", entry.order.number, entry.kind, error)
+    if entry.kind != OutboxEntry.Kind.STAFF_ALERT:  # an alert that cannot be sent stays in the log and the admin
+        alert_staff(entry.order)
+
+
+def alert_staff(order: Order) -> OutboxEntry:
+    """Email staff (STAFF_EMAILS) that this order needs attention, with its reason as it stands then."""
+    return owe(order, OutboxEntry.Kind.STAFF_ALERT, occasion=uuid.uuid4().hex[:12])
 
 
 def retry_failed(*, orders) -> int:

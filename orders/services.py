@@ -241,8 +241,10 @@ def order_pay(*, order: Order, payment_method: str) -> gateway.Intent:
 
 
 def _flag(order: Order, reason: str) -> None:
+    """Staff must look at this order (a payment the shop did not expect, say): flagged, and emailed."""
     log.error("Order %s needs attention: %s", order.number, reason)
     Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason)
+    outbox.alert_staff(order)
 
 
 @transaction.atomic
@@ -255,7 +257,7 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
         logs.set_order(intent.order_number)  # cleared by the request or task this runs in
     order = Order.objects.select_for_update().filter(payment_intent=intent.id).first()
     if order is None:
-        log.warning("Payment %s succeeded for no known order (%s)", intent.id, intent.order_number)
+        log.error("Payment %s succeeded for no known order (%s)", intent.id, intent.order_number)
         return None
     if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED) or order.paid_at:
         return order  # already applied (a webhook after the checkout, or a replay)

@@ -1,10 +1,14 @@
 """Test set-up shared by every app's tests."""
 
 import os
+import time
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from rest_framework.test import APIClient
+
+from shop import monitoring
 
 pytest_plugins = ["tests.payments", "tests.peers"]
 
@@ -39,6 +43,9 @@ def _fast_and_isolated(settings, tmp_path):
         "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{tmp_path}-local"},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.BEAT_HEARTBEAT_FILE = tmp_path / "beat-heartbeat"
+    # Beat is ticking, as on any shop that is up (tests of a stale beat say otherwise).
+    caches["default"].set(monitoring.HEARTBEAT_KEY, time.time(), timeout=None)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from orders.models import Order, OutboxEntry, Refund
 
@@ -71,4 +72,20 @@ def send_report_link(download, link: str) -> None:
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[download.user.email],
+    ).send()
+
+
+def send_staff_alert(entry: OutboxEntry) -> None:
+    """Tell staff an order needs them (a payment the shop did not expect, an email or warehouse
+    request given up on), with the reason as it stands now and the order's admin page."""
+    order = Order.objects.get(pk=entry.order_id)
+    EmailMessage(
+        subject=f"Order {order.number} needs attention",
+        body=render_to_string(
+            "emails/staff_alert.txt",
+            {"order": order, "admin_link": f"{settings.SHOP_URL}{reverse('admin:orders_order_change', args=[order.pk])}"},
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=settings.STAFF_EMAILS,
+        headers={"Message-ID": f"<{entry.key.replace(':', '.')}@{urlsplit(settings.SHOP_URL).hostname or 'localhost'}>"},
     ).send()

@@ -39,7 +39,10 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
             result = fulfilment.request_fulfilment(entry.order)
             order_services.order_fulfilment_requested(entry=entry, note=result)
             return result
-        notifications.send_order_email(entry)
+        if entry.kind == OutboxEntry.Kind.STAFF_ALERT:
+            notifications.send_staff_alert(entry)
+        else:
+            notifications.send_order_email(entry)
     except fulfilment.Rejected as error:
         outbox.give_up(entry, str(error))
         return f"rejected: {error}"
