@@ -5,11 +5,11 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test migrate clean
+.PHONY: install run test migrate clean lock
 
-$(INSTALLED): pyproject.toml requirements.lock
+$(INSTALLED): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements-dev.lock -e '.[dev]'
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -31,6 +31,16 @@ run: migrate
 # The whole suite on the embedded defaults (SQLite, no broker server, files for mail).
 test: install
 	python -m pytest
+
+# After changing a pin in pyproject.toml: requirements.lock (what the shop needs to run, installed
+# by the Dockerfile) and requirements-dev.lock (that plus tests and tools), each from a fresh venv.
+lock:
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check .
+	var/lock-venv/bin/pip freeze --exclude printshop > requirements.lock
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
+	var/lock-venv/bin/pip freeze --exclude printshop > requirements-dev.lock
+	rm -rf var/lock-venv build
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -10,21 +10,20 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 from shop.csp import content_security_policy
+from shop.startup import available_cpus
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
-VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+# Where the embedded defaults keep their files: ./var in the working directory (never inside
+# an installed package).
+VAR_DIR = Path(env("VAR_DIR", default="var")).absolute()
 
 # --- Core -------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-    raise ImproperlyConfigured("DEBUG is off but SECRET_KEY is the development key: set SECRET_KEY.")
+# With DEBUG off, a deploy check (shop/checks.py) refuses this and every other published secret.
+SECRET_KEY = env("SECRET_KEY", default="development-only-secret-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many proxies stand in front of gunicorn and append to X-Forwarded-For (shop/wsgi.py).
@@ -162,9 +161,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Worker processes: one per CPU this container may use (Celery's own default counts the host's).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=0) or available_cpus()
 # The worker logs through LOGGING like the web app (JSON, order numbers, secrets masked).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 120  # docker-compose.yml's stop_grace_period for the worker is longer
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "Europe/London"
@@ -175,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
     "low-stock-digest": {"task": "worker.tasks.send_low_stock_digest", "schedule": crontab(hour=7, minute=30)},
     "remove-expired-reports": {"task": "worker.tasks.remove_expired_reports", "schedule": crontab(hour=3, minute=15)},
 }
+# Beat's own scheduler, recording a heartbeat that /healthz reads (shop/monitoring.py).
+CELERY_BEAT_SCHEDULER = "shop.monitoring:HeartbeatScheduler"
+BEAT_HEARTBEAT_SECONDS = env.int("BEAT_HEARTBEAT_SECONDS", default=30)
+BEAT_STALE_SECONDS = env.int("BEAT_STALE_SECONDS", default=BEAT_HEARTBEAT_SECONDS * 4)
+BEAT_HEARTBEAT_FILE = Path(env("BEAT_HEARTBEAT_FILE", default=str(VAR_DIR / "beat-heartbeat"))).absolute()
 # Publishing a task gives up quickly when the broker is down: the outbox keeps the work.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
@@ -198,8 +204,6 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstr
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="http://127.0.0.1:8420/js.stripe.com/v3/")
-# Pages may run only the shop's own scripts, plus Stripe.js from these two (shop/csp.py).
-CONTENT_SECURITY_POLICY = content_security_policy(stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE)
 # A reader waits at most about twice this (one retry) before hearing that payments are unavailable.
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=8.0)
 
@@ -208,7 +212,7 @@ FULFILMENT_BACKEND = env("FULFILMENT_BACKEND", default="email")
 FULFILMENT_EMAIL = env("FULFILMENT_EMAIL", default="warehouse@localhost")
 FULFILMENT_URL = env("FULFILMENT_URL", default="")
 # Signs requests to the warehouse and checks its dispatch reports (HMAC-SHA256).
-FULFILMENT_SECRET = env("FULFILMENT_SECRET", default="development-fulfilment-secret" if DEBUG else "")
+FULFILMENT_SECRET = env("FULFILMENT_SECRET", default="development-fulfilment-secret")
 
 # --- The shop ---------------------------------------------------------------------------
 SHOP_NAME = env("SHOP_NAME", default="Print shop")
@@ -259,14 +263,50 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# The image collects static files at build time into its own folder (Dockerfile), outside VAR_DIR.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static"))).absolute()
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Covers (public) and built finance reports (private) are files every host must see. On one
+# machine they live under VAR_DIR; on several, in an S3-compatible object store (django-storages)
+# named by S3_BUCKET: covers under media/ (readable by anyone: see README, "Going live"), reports
+# under reports/, fetched only through presigned links that work for a minute.
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    _s3 = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,  # empty: Amazon S3 itself
+        "region_name": env("S3_REGION", default="") or None,
+        "access_key": env("S3_ACCESS_KEY_ID", default="") or None,  # empty: the host's IAM role
+        "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+        "addressing_style": env("S3_ADDRESSING_STYLE", default="path" if env("S3_ENDPOINT_URL", default="") else "auto"),
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+        "default_acl": None,  # access is the bucket policy's business, not each object's
+    }
+    _media_domain = env("S3_MEDIA_DOMAIN", default="")  # a CDN or custom domain in front of the bucket
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "media", "querystring_auth": False, "custom_domain": _media_domain or None},
+    }
+    _reports_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "reports", "querystring_auth": True, "querystring_expire": 60},
+    }
+    # Where readers' browsers fetch covers from, for the content security policy.
+    if _media_domain:
+        MEDIA_ORIGIN = f"https://{_media_domain}"
+    elif _s3["endpoint_url"]:
+        MEDIA_ORIGIN = _s3["endpoint_url"].rstrip("/")
+    else:
+        MEDIA_ORIGIN = f"https://{S3_BUCKET}.s3{'.' + _s3['region_name'] if _s3['region_name'] else ''}.amazonaws.com"
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _reports_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(VAR_DIR / "reports")}}
+    MEDIA_ORIGIN = ""  # served by the shop itself (shop/urls.py)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Built finance reports: private (never under MEDIA_URL); shared by web and workers, so on
-    # several hosts a shared volume or an object store (django-storages).
-    "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(VAR_DIR / "reports")}},
+    "default": _media_storage,
+    "reports": _reports_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -275,6 +315,10 @@ STORAGES = {
         )
     },
 }
+# Pages may run only the shop's own scripts, plus Stripe.js (shop/csp.py); covers may come from the object store.
+CONTENT_SECURITY_POLICY = content_security_policy(
+    stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE, media_origin=MEDIA_ORIGIN
+)
 
 # --- REST framework and the OpenAPI schema ----------------------------------------------
 REST_FRAMEWORK = {
@@ -341,3 +385,10 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Errors to Sentry (or anything speaking its protocol) when SENTRY_DSN is set, masked like the logs.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from shop.monitoring import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"), release=env("SENTRY_RELEASE", default=""))
