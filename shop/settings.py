@@ -100,6 +100,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'shop.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # a fresh ./var
     # A handful of simultaneous buyers on SQLite: WAL lets readers run beside the writer,
     # IMMEDIATE takes the write lock at BEGIN (no deadlock on lock upgrade) and the busy
     # timeout makes a second writer wait instead of failing with "database is locked".

@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
     skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)")
     for item in items:
-        if "postgres" in item.keywords and not on_postgres:
+        if (item.get_closest_marker("postgres") or item.get_closest_marker("deploy")) and not on_postgres:
             item.add_marker(skip)
 
 
