@@ -88,7 +88,11 @@ class StockLedgerInline(admin.TabularInline):
 
 
 class StockMovementForm(forms.ModelForm):
-    reason = forms.ChoiceField(choices=[(r.value, r.label) for r in StockMovement.STAFF_REASONS])
+    # The first reason is what the page shows selected: an untouched row is then unchanged and
+    # skipped, rather than an empty movement asking for its delta whenever the page is saved.
+    reason = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in StockMovement.STAFF_REASONS], initial=StockMovement.STAFF_REASONS[0].value
+    )
 
     class Meta:
         model = StockMovement

@@ -76,6 +76,11 @@ class HeartbeatScheduler(PersistentScheduler):
 
     _last_heartbeat = 0.0
 
+    def __init__(self, *args, schedule_filename=None, **kwargs):
+        if schedule_filename:  # a fresh VAR_DIR: beat's schedule file needs its folder
+            Path(schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(*args, schedule_filename=schedule_filename, **kwargs)
+
     def tick(self, *args, **kwargs):
         interval = super().tick(*args, **kwargs)
         now = time.time()

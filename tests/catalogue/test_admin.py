@@ -72,6 +72,7 @@ def change_form_data(publication, **overrides):
         "key_findings": "\n".join(publication.key_findings), "policy_implications": publication.policy_implications,
         "stock_movements-TOTAL_FORMS": "1", "stock_movements-INITIAL_FORMS": "0",
         "stock_movements-MIN_NUM_FORMS": "0", "stock_movements-MAX_NUM_FORMS": "1",
+        "stock_movements-0-reason": "goods_in",  # the empty movement row as the page shows it
         "stock_movements-2-TOTAL_FORMS": "0", "stock_movements-2-INITIAL_FORMS": "0",
         "price_changes-TOTAL_FORMS": "0", "price_changes-INITIAL_FORMS": "0",
     }  # fmt: skip
@@ -215,3 +216,16 @@ def test_admin_import_of_a_good_file_updates_price_and_stock_through_history_and
     assert seed.stock_movements.first().delta == 5
     new = Publication.objects.get(isbn="9781909029095")
     assert (new.stock, new.stock_movements.get().reason) == (7, "correction")
+
+
+def test_saving_a_publication_as_the_page_shows_it_records_no_stock_movement(client):
+    from tests.forms import as_submitted
+
+    publication = PublicationFactory(stock=10)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/catalogue/publication/{publication.pk}/change/")
+
+    saved = client.post(f"/admin/catalogue/publication/{publication.pk}/change/", as_submitted(page.content.decode(), "publication_form"))
+
+    assert saved.status_code == 302, saved.context["errors"] if saved.context else saved
+    assert publication.stock_movements.count() == 1
