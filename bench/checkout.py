@@ -28,6 +28,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     PYTHON,
+    SECRETS,
     free_port,
     manage,
     prepare_database,
@@ -38,7 +39,7 @@ from bench.common import (  # noqa: E402
     wait_for,
 )
 
-SECRET = "whsec_bench"
+SECRET = SECRETS["STRIPE_WEBHOOK_SECRET"]
 DUPLICATE_SHARE = 0.30
 
 

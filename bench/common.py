@@ -2,6 +2,7 @@
 database prepared with the demo catalogue, and gunicorn with the production configuration."""
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -12,6 +13,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# Made afresh for each run: the shop refuses to start with DEBUG off on any published secret.
+SECRETS = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "STRIPE_SECRET_KEY": "sk_test_" + secrets.token_hex(24),
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_" + secrets.token_hex(24),
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(24),
+    "FULFILMENT_SECRET": secrets.token_urlsafe(40),
+}
 
 
 def free_port() -> int:
@@ -40,7 +49,7 @@ def production_env(*, web_port: int, database_url: str | None = None, **extra: s
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
         "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
+        **SECRETS,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "GUNICORN_BIND": f"127.0.0.1:{web_port}",

@@ -47,10 +47,10 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PYTHON, ROOT, free_port, manage, production_env, stop, wait_for  # noqa: E402
+from bench.common import PYTHON, ROOT, SECRETS, free_port, manage, production_env, stop, wait_for  # noqa: E402
 
-WEBHOOK_SECRET = "whsec_load"
-WAREHOUSE_SECRET = "warehouse-load-secret"
+WEBHOOK_SECRET = SECRETS["STRIPE_WEBHOOK_SECRET"]
+WAREHOUSE_SECRET = SECRETS["FULFILMENT_SECRET"]
 ORDER_NUMBER = re.compile(r"PS-[0-9A-Z]{4}-[0-9A-Z]{4}")
 VAR = ROOT / "var" / "bench"
 
@@ -227,7 +227,7 @@ def main() -> None:
         wait_for(f"{base}/healthz", web, "see var/bench/load-web.log")
         manage(env, "localstripe_webhook", "--url", f"{base}/api/payments/stripe/webhook/")
         config = {
-            **setup, "stripe": stripe_base, "publishable_key": "pk_test_load", "webhook_secret": WEBHOOK_SECRET,
+            **setup, "stripe": stripe_base, "publishable_key": SECRETS["STRIPE_PUBLISHABLE_KEY"], "webhook_secret": WEBHOOK_SECRET,
             "warehouse_secret": WAREHOUSE_SECRET, "mix": args.mix, "results": str(results_file),
         }  # fmt: skip
         seconds = int(args.minutes * 60)

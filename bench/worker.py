@@ -31,6 +31,7 @@ from aiosmtpd.controller import Controller
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     PYTHON,
+    SECRETS,
     free_port,
     manage,
     prepare_database,
@@ -41,8 +42,8 @@ from bench.common import (  # noqa: E402
     wait_for,
 )
 
-STRIPE_SECRET = "whsec_bench"
-WAREHOUSE_SECRET = "warehouse-bench-secret"
+STRIPE_SECRET = SECRETS["STRIPE_WEBHOOK_SECRET"]
+WAREHOUSE_SECRET = SECRETS["FULFILMENT_SECRET"]
 ORDERS = """
 from decimal import Decimal
 from django.utils import timezone

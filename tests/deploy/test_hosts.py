@@ -367,7 +367,7 @@ def _message_to(mailbox, address):
 
 def _card(deployment) -> str:
     client = stripe.StripeClient(deployment.env["STRIPE_SECRET_KEY"], base_addresses={"api": deployment.stripe})
-    return client.payment_methods.create(
+    return client.v1.payment_methods.create(
         params={"type": "card", "card": {"number": CARDS["visa"], "exp_month": 12, "exp_year": 2034, "cvc": "123"}}
     ).id
 
