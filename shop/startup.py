@@ -29,11 +29,11 @@ def refuse_unsafe_start(process: str) -> None:
         raise SystemExit(3)
 
 
-def available_cpus() -> int:
+def available_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
     """The CPUs this process may use: a container's CPU quota (cgroup v2 cpu.max), not the host's count."""
     cpus = len(os.sched_getaffinity(0))
     try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        quota, period = cpu_max.read_text().split()
     except (OSError, ValueError):
         return cpus
     if quota == "max":

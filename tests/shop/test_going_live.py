@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -269,3 +270,44 @@ def test_images_are_pinned_to_the_versions_ci_tests():
     assert services["redis"]["image"].split(":")[1].startswith(redis_server.rsplit(".", 1)[0] + ".")
     assert services["caddy"]["image"] == f"caddy:{caddy}"
     assert re.search(r"^FROM python:3\.11\.\d+-slim", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+
+
+# --- Processes -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cpu_max, expected", [("150000 100000", 2), ("50000 100000", 1), ("max 100000", None)])
+def test_workers_follow_the_containers_cpu_quota_not_the_hosts_cpus(tmp_path, cpu_max, expected):
+    from shop.startup import available_cpus
+
+    (tmp_path / "cpu.max").write_text(cpu_max + "\n")
+
+    assert available_cpus(tmp_path / "cpu.max") == (expected or len(os.sched_getaffinity(0)))
+
+
+def test_the_web_healthcheck_passes_for_a_shop_whose_allowed_host_is_its_public_name(tmp_path):
+    from tests.payments import free_port
+
+    port = free_port()
+    env = production_env(
+        ALLOWED_HOSTS="shop.example.org", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1",
+        VAR_DIR=str(tmp_path / "var"), DATABASE_URL=f"sqlite:///{tmp_path / 'shop.sqlite3'}", PYTHONPATH=str(ROOT),
+        HOME="/nonexistent",  # gunicorn must not need a writable $HOME (its control socket would)
+    )  # fmt: skip
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen(STARTS["gunicorn"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, start_new_session=True)  # fmt: skip
+    healthcheck = compose()["services"]["web"]["healthcheck"]["test"]
+    assert healthcheck[0] == "CMD"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            result = subprocess.run([sys.executable if word == "python" else word for word in healthcheck[1:]],
+                                    cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)  # fmt: skip
+            if result.returncode == 0 or time.monotonic() > deadline or server.poll() is not None:
+                break
+            time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output = server.communicate(timeout=30)[0]
+
+    assert result.returncode == 0, result.stdout + result.stderr + output
+    assert "DisallowedHost" not in output and "Invalid HTTP_HOST" not in output
