@@ -90,12 +90,30 @@ def redact(text: str) -> str:
     return text
 
 
+# What every LogRecord has; anything else on a record is an extra field the JSON formatter writes.
+_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "order"}
+
+
+def _request_line(request) -> str:
+    """A request as the logs may show it: method and path, never the query string (tokens)."""
+    return redact(f"{getattr(request, 'method', '')} {getattr(request, 'path', '')}".strip())
+
+
 class Redact(logging.Filter):
+    """Masks the whole record: message, traceback and every extra field (Django adds `request`
+    to its warnings, whose text includes the query string with an order's token)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, None
+        for name, value in list(vars(record).items()):
+            if name in _RECORD_FIELDS or value is None or isinstance(value, (bool, int, float)):
+                continue
+            if name == "request" and not isinstance(value, str):
+                value = _request_line(value)  # a string: another handler's filter has been here
+            setattr(record, name, redact(str(value)))
         if record.exc_info:
             # Formatters would render the traceback afresh from exc_info: keep only the masked text.
             record.exc_text = record.exc_text or logging.Formatter().formatException(record.exc_info)

@@ -113,3 +113,21 @@ def test_the_access_log_leaves_out_query_strings_and_referers():
     assert "%(U)s" in gunicorn.access_log_format
     assert "%(r)s" not in gunicorn.access_log_format and "%(q)s" not in gunicorn.access_log_format
     assert "%(f)s" not in gunicorn.access_log_format
+
+
+def test_refused_requests_log_no_token_in_any_field(api, seed, stripe_emulator, json_log, settings):
+    from django.test import Client
+
+    settings.STATUS_RATE = "1/m"
+    order = Order.objects.get(number=api.post("/api/orders/", order_body((seed.isbn, 1)), format="json").data["number"])
+    status = f"/api/orders/{order.number}/?token={order.token}"
+
+    assert [api.get(status).status_code for _ in range(2)] == [200, 429]
+    csrf_checked = Client(enforce_csrf_checks=True)
+    assert csrf_checked.post(f"/orders/{order.number}/?token={order.token}", {"x": "1"}).status_code == 403
+
+    lines = json_log()
+    refused = [line for line in lines if line.get("status_code") in (403, 429)]
+    assert len(refused) == 2 and all("request" in line for line in refused), lines
+    assert {line["request"] for line in refused} == {f"GET /api/orders/{order.number}/", f"POST /orders/{order.number}/"}
+    assert order.token not in json.dumps(lines)
