@@ -42,7 +42,7 @@ def test_the_api_never_errors_and_always_answers_as_its_schema_says(credentials,
         [
             str(SCHEMATHESIS), *config, "run", f"{live_server.url}/api/schema/", *auth,
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-            "--max-examples", "15", "--seed", "20261126", "--no-color",
+            "--max-examples", "15", "--seed", "20261126", "--no-color", "--request-timeout", "30",
         ],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
