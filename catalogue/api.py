@@ -145,7 +145,7 @@ class PublicationComments(generics.ListCreateAPIView):
         return selectors.comments_approved(self.get_publication())
 
     @extend_schema(responses={201: _COMMENT_ACCEPTED, 400: OpenApiResponse(description="Field messages"), 429: OpenApiResponse(description="Rate limited")})
-    @method_decorator(limit("COMMENT_RATE"))
+    @method_decorator(limit("COMMENT_RATE", group="comments"))
     def post(self, request, *args, **kwargs):
         publication = self.get_publication()
         serializer = CommentSerializer(data=request.data)

@@ -1,5 +1,8 @@
 """Catalogue import and export (CSV, Excel) with django-import-export.
 
+Text that a spreadsheet would run as a formula is exported with a leading ' and read back
+without it (shop/spreadsheets.py), as in the finance reports.
+
 An import goes through the same services as every other write: a price change is recorded
 in the price history, and the `stock` column sets the stock level through a "correction"
 movement in the ledger. The whole file is one transaction: one bad row and nothing applies.
@@ -11,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
+
+from shop.spreadsheets import safe_text, unescaped
 
 from . import isbn, services
 from .forms import split_lines
@@ -98,7 +103,15 @@ class PublicationResource(resources.ModelResource):
             return lambda **kwargs: NumberWidget(_whole_number, "a whole number", **kwargs)
         return super().widget_from_django_field(f, default)
 
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        text = isinstance(value, str) and not isinstance(field.widget, NumberWidget)
+        return safe_text(value) if text else value
+
     def before_import_row(self, row, **kwargs):
+        for column, value in row.items():  # the export's ' before a formula character comes off
+            if isinstance(value, str):
+                row[column] = unescaped(value)
         errors = {}
         # The ISBN finds the publication to update, so it is normalised before anything else.
         try:

@@ -55,7 +55,7 @@ def publication(request, slug):
 
 
 @require_POST
-@limit("COMMENT_RATE")
+@limit("COMMENT_RATE", group="comments")  # one count with the API's
 def publication_comment(request, slug):
     publication = get_object_or_404(selectors.publication_list(), slug=slug)
     form = CommentForm(request.POST)

@@ -1,7 +1,5 @@
 """The orders' JSON API: place an order, follow it with its token, pay for it, and Stripe's webhook."""
 
-import hashlib
-import json
 import logging
 
 from django.conf import settings
@@ -9,8 +7,8 @@ from django.core import signing as django_signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import storages
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils.crypto import constant_time_compare
 from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +26,7 @@ from shop.api import SlugRelatedField
 from shop.files import private_file_response
 from shop.ratelimits import limit
 
-from . import gateway, reports, services
+from . import gateway, reports, selectors, services
 from .errors import InvalidSignature
 from .models import (
     DeliveryMethod,
@@ -69,7 +67,7 @@ class ItemSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=Order._meta.get_field("email").max_length)
     delivery = AddressSerializer()
     delivery_method = SlugRelatedField(slug_field="code", queryset=DeliveryMethod.objects.filter(active=True))
     items = ItemSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
@@ -140,14 +138,10 @@ class OrderSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(f"/orders/{order.number}/?token={order.token}")
 
 
-def _fingerprint(data) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _order_for(number: str, token: str) -> Order:
     """The order, only for the holder of its token: a wrong token or number looks the same."""
-    order = Order.objects.filter(number=number).prefetch_related("lines", "status_changes").select_related("delivery_method").first()
-    if order is None or not token or not constant_time_compare(order.token, token):
+    order = selectors.order_for_token(number, token)
+    if order is None:
         raise NotFound("No such order.")
     return order
 
@@ -163,8 +157,14 @@ class OrderCreate(APIView):
             409: OpenApiResponse(description="insufficient_stock (with isbn and available), idempotency_key_reused"),
             503: OpenApiResponse(description="payment_unavailable: nothing reserved, try again"),
         },
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", {"type": "string", "maxLength": services.IDEMPOTENCY_KEY_LENGTH}, OpenApiParameter.HEADER,
+                required=False, description="Any string up to 100 characters; a repeat returns the order the first request placed",
+            )
+        ],
     )
+    @method_decorator(never_cache)
     @method_decorator(limit("ORDER_RATE", group="orders.place"))
     def post(self, request):
         serializer = OrderCreateSerializer(data=request.data)
@@ -176,7 +176,7 @@ class OrderCreate(APIView):
             delivery_method=data["delivery_method"],
             items=data["items"],
             idempotency_key=request.headers.get("Idempotency-Key") or None,
-            fingerprint=_fingerprint(request.data),
+            fingerprint=services.request_fingerprint(request.data),
         )
         order = Order.objects.prefetch_related("lines", "status_changes").get(pk=order.pk)
         return Response(OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)
@@ -189,6 +189,7 @@ class OrderDetail(APIView):
         parameters=[OpenApiParameter("token", str, required=True)],
         responses={200: OrderSerializer, 404: OpenApiResponse(description="No such order")},
     )
+    @method_decorator(never_cache)
     @method_decorator(limit("STATUS_RATE", method="GET", group="orders.status"))
     def get(self, request, number):
         order = _order_for(number, request.query_params.get("token", ""))
@@ -210,6 +211,7 @@ class OrderPay(APIView):
         request=PaySerializer,
         responses={200: OpenApiResponse(description="status (succeeded, requires_action, requires_payment_method), client_secret, error, order_status")},
     )
+    @method_decorator(never_cache)
     @method_decorator(limit("PAY_RATE", group="orders.pay"))
     def post(self, request, number):
         serializer = PaySerializer(data=request.data)

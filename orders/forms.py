@@ -17,7 +17,7 @@ class AddToBasketForm(forms.Form):
 
 
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(help_text="For your confirmation and dispatch emails.")
+    email = forms.EmailField(help_text="For your confirmation and dispatch emails.", max_length=254)
     name = forms.CharField(label="Full name", max_length=150)
     line1 = forms.CharField(label="Address line 1", max_length=200)
     line2 = forms.CharField(label="Address line 2 (optional)", max_length=200, required=False)

@@ -35,10 +35,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from psycopg import sql
 
+from shop.spreadsheets import safe_text
+
 from .models import Order, OrderLine, Refund, RefundLine
 
 TEXT, MONEY, RATE, INT, DATETIME, DATE = "text", "money", "rate", "int", "datetime", "date"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ZERO = Decimal("0.00")
 
 
@@ -277,11 +278,6 @@ REPORTS = {
         ], summary_rows),  # fmt: skip
     ]
 }
-
-
-def safe_text(value) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _csv_cell(value, kind: str) -> str:

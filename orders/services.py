@@ -5,7 +5,10 @@ through catalogue.services.stock_adjust, locked in publication order so that two
 the same publications never deadlock.
 """
 
+import hashlib
+import json
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -118,6 +121,34 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
+IDEMPOTENCY_KEY_LENGTH = Order._meta.get_field("idempotency_key").max_length
+SINGLE_LINE = ("email", "name", "line1", "line2", "city", "postcode")
+
+
+def request_fingerprint(data) -> str:
+    """What a request asked for, to tell a retry (the same) from another request reusing its key."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _order_details_check(*, email: str, address: dict, idempotency_key: str | None) -> None:
+    """The rules every way in shares (API, checkout page, admin): each stored string fits its
+    column, and the address is single lines: a line break or control character in a field
+    would print as an extra line of the warehouse's packing list."""
+    errors = {}
+    values = {"email": email, **address}
+    for field in SINGLE_LINE:
+        value = str(values.get(field) or "")
+        limit = Order._meta.get_field(field).max_length
+        if len(value) > limit:
+            errors[field] = [f"At most {limit} characters."]
+        elif any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
+            errors[field] = ["One line only: no line breaks or control characters."]
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_LENGTH:
+        errors["Idempotency-Key"] = [f"At most {IDEMPOTENCY_KEY_LENGTH} characters."]
+    if errors:
+        raise ValidationError(errors)
+
+
 def order_place(
     *,
     email: str,
@@ -130,6 +161,7 @@ def order_place(
     """Reserve the stock, snapshot the prices and create the order, then its PaymentIntent.
 
     With an idempotency key, a repeated request returns the order the first one placed."""
+    _order_details_check(email=email, address=address, idempotency_key=idempotency_key)
     if idempotency_key:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
         if existing:

@@ -1,26 +1,28 @@
 """Reader pages: basket, checkout, card payment and the order's status page."""
 
+import re
 import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.crypto import constant_time_compare
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from catalogue.errors import InsufficientStock
 from catalogue.models import Publication
 from shop.ratelimits import limit
 
-from . import services
+from . import selectors, services
 from .basket import Basket
 from .errors import PaymentUnavailable
 from .forms import AddToBasketForm, CheckoutForm
 from .models import DeliveryMethod, Order
 
+QUANTITY = re.compile(r"[0-9]{1,2}")  # ASCII digits only: "²" is a digit to str.isdigit(), not to int()
 CHECKOUT_KEY = "checkout"  # session: the details typed at checkout and the idempotency key
 PENDING_ORDER = "pending_order"  # session: the order placed and not yet paid
 
@@ -82,8 +84,10 @@ def basket_update(request):
         value = request.POST.get(f"quantity-{isbn}", "")
         if request.POST.get("remove") == isbn:
             basket.set(isbn, 0)
-        elif value.strip().isdigit():
+        elif QUANTITY.fullmatch(value.strip()):
             basket.set(isbn, int(value))
+        elif value.strip():
+            messages.error(request, "A quantity is a whole number from 0 to 99.")
     method = request.POST.get("delivery_method")
     if method and DeliveryMethod.objects.filter(code=method, active=True).exists():
         checkout = _checkout_session(request)
@@ -93,6 +97,7 @@ def basket_update(request):
     return redirect("orders:basket")
 
 
+@never_cache
 @limit("ORDER_RATE", group="orders.place")
 def checkout(request):
     basket_items = Basket(request.session).items()
@@ -127,17 +132,22 @@ def _place(request, form, items, idempotency_key) -> Order | None:
             delivery_method=form.cleaned_data["delivery_method"],
             items=items,
             idempotency_key=f"checkout-{idempotency_key}",
+            fingerprint=services.request_fingerprint(
+                {**form.address(), "email": form.cleaned_data["email"], "delivery_method": form.cleaned_data["delivery_method"].code,
+                 "items": [(publication.isbn, quantity) for publication, quantity in items]}
+            ),  # fmt: skip
         )
     except InsufficientStock as shortage:
         form.add_error(None, f"{shortage.message} Please change your basket.")
     except ValidationError as error:
-        for message in error.messages:
-            form.add_error(None, message)
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
     except PaymentUnavailable as error:
         form.add_error(None, error.message)
     return None
 
 
+@never_cache
 def payment(request):
     pending = request.session.get(PENDING_ORDER)
     order = Order.objects.filter(number=(pending or {}).get("number")).prefetch_related("lines").first()
@@ -159,12 +169,11 @@ def _status_url(order: Order) -> str:
     return f"{reverse('orders:order', kwargs={'number': order.number})}?token={order.token}"
 
 
+@never_cache  # it shows the address and, while unpaid, the PaymentIntent's client secret
 @limit("STATUS_RATE", method="GET", group="orders.status")
 def order_status(request, number):
-    order = get_object_or_404(
-        Order.objects.prefetch_related("lines", "status_changes").select_related("delivery_method"), number=number
-    )
-    if not constant_time_compare(order.token, request.GET.get("token", "")):
+    order = selectors.order_for_token(number, request.GET.get("token", ""))
+    if order is None:
         raise Http404("No such order.")
     pending = request.session.get(PENDING_ORDER) or {}
     if pending.get("number") == order.number and order.status != Order.Status.PENDING_PAYMENT:

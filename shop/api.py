@@ -1,16 +1,54 @@
-"""Shared REST framework plumbing: error mapping and pagination."""
+"""Shared REST framework plumbing: the JSON parser's limits, error mapping and pagination."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_ratelimit.exceptions import Ratelimited
-from rest_framework import pagination, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework import pagination, parsers, serializers, status
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ShopError
 from .ratelimits import RATE_LIMITED_DETAIL, retry_after_seconds
+
+
+# No request the shop understands nests deeper than an order's items (3); a body nested far
+# deeper is refused before anything walks it (3,000 nested arrays overflowed the parser's stack).
+MAX_JSON_DEPTH = 10
+
+
+def _nesting_errors(data) -> str:
+    """Why the parsed body is refused ("" if it is not): nested too deeply, or a NUL character."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"JSON nested more than {MAX_JSON_DEPTH} levels deep."
+        if isinstance(value, str) and "\x00" in value:
+            return "Null characters are not allowed."
+        if isinstance(value, dict):
+            if any("\x00" in key for key in value):
+                return "Null characters are not allowed."
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    return ""
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with the shop's limits: at most MAX_JSON_DEPTH levels of nesting and no
+    NUL characters (PostgreSQL can store neither in text); each a 400, never a server error."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep.") from None
+        problem = _nesting_errors(data)
+        if problem:
+            raise ParseError(f"JSON parse error - {problem}")
+        return data
 
 
 def exception_handler(exc, context):

@@ -6,19 +6,26 @@ from . import logs
 
 
 class RejectNullCharacters:
-    """A NUL character in the path or query string is never meaningful here, and PostgreSQL cannot
-    compare text with one: answer 400 rather than let it reach a lookup."""
+    """A NUL character in the path, the query string or a form field is never meaningful here, and
+    PostgreSQL can neither store nor compare text with one: answer 400 rather than let it reach a
+    lookup or a column."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        values = (value for _, values in request.GET.lists() for value in values)  # every value of a repeated key
-        if "\x00" in request.path or any("\x00" in key for key in request.GET) or any("\x00" in v for v in values):
+        fields = [request.GET]
+        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            fields.append(request.POST)  # form fields too (JSON bodies are the API parser's business)
+        if "\x00" in request.path or any(self._has_null(query) for query in fields):
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "invalid_characters", "detail": "Null characters are not allowed."}, status=400)
             return HttpResponseBadRequest("Null characters are not allowed.")
         return self.get_response(request)
+
+    @staticmethod
+    def _has_null(query) -> bool:
+        return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
 
 
 class OrderLogContext:

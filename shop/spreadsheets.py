@@ -1,0 +1,19 @@
+"""Text for spreadsheet cells that no spreadsheet will run as a formula.
+
+A cell starting with = + - @ (or a tab or carriage return) is a formula to Excel, LibreOffice
+and Google Sheets: =HYPERLINK(…) in a staff-entered title, opened by finance, could send data
+elsewhere. Every export writes such text with a leading ' (what a spreadsheet itself does to
+show text as typed); the catalogue import takes it off again, so a file round-trips.
+"""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unescaped(text: str) -> str:
+    """What safe_text was given."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
