@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import storages
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.decorators import method_decorator
-from django.views.decorators.cache import never_cache
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
@@ -146,7 +146,17 @@ def _order_for(number: str, token: str) -> Order:
     return order
 
 
-class OrderCreate(APIView):
+class NeverStored(APIView):
+    """Every answer about an order, errors too, is `Cache-Control: no-store`: it shows the address
+    and, while unpaid, the PaymentIntent's client secret."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
+class OrderCreate(NeverStored):
     """Place an order for print copies. Send an `Idempotency-Key` header to retry safely."""
 
     @extend_schema(
@@ -164,7 +174,6 @@ class OrderCreate(APIView):
             )
         ],
     )
-    @method_decorator(never_cache)
     @method_decorator(limit("ORDER_RATE", group="orders.place"))
     def post(self, request):
         serializer = OrderCreateSerializer(data=request.data)
@@ -182,14 +191,13 @@ class OrderCreate(APIView):
         return Response(OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-class OrderDetail(APIView):
+class OrderDetail(NeverStored):
     """The order and its status, for the holder of the token in its status link."""
 
     @extend_schema(
         parameters=[OpenApiParameter("token", str, required=True)],
         responses={200: OrderSerializer, 404: OpenApiResponse(description="No such order")},
     )
-    @method_decorator(never_cache)
     @method_decorator(limit("STATUS_RATE", method="GET", group="orders.status"))
     def get(self, request, number):
         order = _order_for(number, request.query_params.get("token", ""))
@@ -202,7 +210,7 @@ class PaySerializer(serializers.Serializer):
     payment_method = serializers.RegexField(r"^(pm|card)_\w+$", max_length=100)
 
 
-class OrderPay(APIView):
+class OrderPay(NeverStored):
     """Pay with the card entered on the checkout page (a PaymentMethod id from Stripe.js).
 
     `requires_action` means 3-D Secure: finish it with `stripe.confirmCardPayment(client_secret)`."""
@@ -211,7 +219,6 @@ class OrderPay(APIView):
         request=PaySerializer,
         responses={200: OpenApiResponse(description="status (succeeded, requires_action, requires_payment_method), client_secret, error, order_status")},
     )
-    @method_decorator(never_cache)
     @method_decorator(limit("PAY_RATE", group="orders.pay"))
     def post(self, request, number):
         serializer = PaySerializer(data=request.data)
