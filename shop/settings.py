@@ -243,6 +243,7 @@ COMMENT_RATE = env("COMMENT_RATE", default="5/10m")
 ORDER_RATE = env("ORDER_RATE", default="30/h")  # placing orders (API and checkout page together)
 PAY_RATE = env("PAY_RATE", default="20/10m")  # card payment attempts
 STATUS_RATE = env("STATUS_RATE", default="120/m")  # order status page and API (it refreshes itself)
+ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="20/h")  # admin sign-in attempts, whatever the username
 # The largest request body read into memory (JSON, forms; uploaded files are not counted).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 # Public catalogue reads are cached; writes invalidate at once, this bounds anything else.

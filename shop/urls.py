@@ -6,9 +6,12 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .ratelimits import limit
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Sign-in attempts per address, whatever the username (the lockout counts each username apart).
+    path("admin/login/", limit("ADMIN_LOGIN_RATE", group="admin.login")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: nothing inline for the policy to refuse.

@@ -115,3 +115,15 @@ def test_with_the_shared_cache_out_of_reach_limits_let_readers_through(client, r
     codes = [client.get("/orders/PS-AAAA-BBBB/?token=x").status_code for _ in range(3)]
 
     assert codes == [404, 404, 404]  # not counted, so not refused: the shop stays open
+
+
+def test_one_address_cannot_spray_the_admin_login_across_usernames(client, settings):
+    settings.ADMIN_LOGIN_RATE = "5/10m"
+    UserFactory(username="margaret", is_staff=True, is_superuser=True)
+
+    answers = [client.post("/admin/login/", {"username": f"guess{n}", "password": "wrong"}).status_code for n in range(5)]
+    sixth = client.post("/admin/login/", {"username": "margaret", "password": "password"})
+
+    assert answers == [200] * 5  # the form again, each a different username
+    assert sixth.status_code == 429 and "Retry-After" in sixth
+    assert "_auth_user_id" not in client.session
