@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue import isbn as isbn_rules
-from catalogue.models import Publication
+from catalogue.models import Publication, StockMovement
 from shop import signing
 from shop.api import SlugRelatedField
 from shop.files import private_file_response
@@ -57,7 +57,8 @@ class AddressSerializer(serializers.Serializer):
 
 class ItemSerializer(serializers.Serializer):
     isbn = serializers.CharField(max_length=20)
-    quantity = serializers.IntegerField(min_value=1, max_value=99)
+    # How many an order may have in all is the service's rule (ORDER_MAX_COPIES, or a bulk order's).
+    quantity = serializers.IntegerField(min_value=1, max_value=StockMovement.MAX_STOCK)
 
     def validate_isbn(self, value):
         try:
@@ -71,6 +72,11 @@ class OrderCreateSerializer(serializers.Serializer):
     delivery = AddressSerializer()
     delivery_method = SlugRelatedField(slug_field="code", queryset=DeliveryMethod.objects.filter(active=True))
     items = ItemSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    bulk = serializers.BooleanField(
+        default=False,
+        help_text="A bulk order: more copies than ORDER_MAX_COPIES, up to BULK_ORDER_MAX_COPIES. Its copies are reserved "
+        "when it is paid, not when it is placed (if they are gone by then, the payment is refunded in full).",
+    )
 
     def validate_items(self, items):
         quantities: dict[str, int] = {}
@@ -79,7 +85,6 @@ class OrderCreateSerializer(serializers.Serializer):
         publications = Publication.objects.in_bulk(list(quantities), field_name="isbn")
         errors = [f"No publication has ISBN {isbn}." for isbn in quantities if isbn not in publications]
         errors += [f"{isbn} is not on sale." for isbn, p in publications.items() if not p.on_sale]
-        errors += [f"At most 99 copies of {isbn} per order." for isbn, n in quantities.items() if n > 99]
         if errors:
             raise serializers.ValidationError(errors)
         return [(publications[isbn], quantity) for isbn, quantity in quantities.items()]
@@ -113,13 +118,17 @@ class OrderSerializer(serializers.ModelSerializer):
     payment = serializers.SerializerMethodField()
     status_url = serializers.SerializerMethodField()
     history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
+    reserved = serializers.BooleanField(
+        source="holds_stock", read_only=True,
+        help_text="Whether the copies are set aside; false for a bulk order (or a title mostly held) until it is paid",
+    )  # fmt: skip
 
     class Meta:
         model = Order
         fields = [
             "number", "status", "email", "lines", "subtotal", "delivery", "vat", "total", "currency",
             "delivery_address", "delivery_method", "payment", "status_url", "placed_at", "expires_at",
-            "paid_at", "history",
+            "paid_at", "history", "reserved",
         ]  # fmt: skip
 
     def get_delivery_address(self, order) -> dict:
@@ -164,7 +173,10 @@ class OrderCreate(NeverStored):
         responses={
             201: OrderSerializer,
             400: OpenApiResponse(description="Field messages"),
-            409: OpenApiResponse(description="insufficient_stock (with isbn and available), idempotency_key_reused"),
+            409: OpenApiResponse(
+                description="insufficient_stock (with isbn and available), hold_limit_reached (with by, held and limit), "
+                "idempotency_key_reused"
+            ),
             503: OpenApiResponse(description="payment_unavailable: nothing reserved, try again"),
         },
         parameters=[
@@ -186,6 +198,8 @@ class OrderCreate(NeverStored):
             items=data["items"],
             idempotency_key=request.headers.get("Idempotency-Key") or None,
             fingerprint=services.request_fingerprint(request.data),
+            client_address=request.META.get("REMOTE_ADDR", ""),
+            bulk=data["bulk"],
         )
         order = Order.objects.prefetch_related("lines", "status_changes").get(pk=order.pk)
         return Response(OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)

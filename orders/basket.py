@@ -1,9 +1,10 @@
 """The reader's basket, kept in the session: ISBN → copies."""
 
+from django.conf import settings
+
 from catalogue.models import Publication
 
 SESSION_KEY = "basket"
-MAX_COPIES = 99
 
 
 class Basket:
@@ -16,7 +17,7 @@ class Basket:
 
     def set(self, isbn: str, quantity: int) -> None:
         if quantity > 0:
-            self.copies[isbn] = min(quantity, MAX_COPIES)
+            self.copies[isbn] = min(quantity, settings.ORDER_MAX_COPIES)  # more is a bulk order (README)
         else:
             self.copies.pop(isbn, None)
         self._save()

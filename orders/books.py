@@ -91,8 +91,9 @@ def _orders_hold_their_copies():
         taken[number, isbn] -= delta
     ordered: dict[tuple[str, str], int] = defaultdict(int)
     statuses = dict(Order.objects.values_list("number", "status"))
+    unheld = set(Order.objects.filter(status=Order.Status.PENDING_PAYMENT, holds_stock=False).values_list("number", flat=True))
     for number, isbn, quantity in OrderLine.objects.values_list("order__number", "isbn", "quantity").iterator():
-        ordered[number, isbn] += quantity if statuses[number] in HOLDS_STOCK else 0
+        ordered[number, isbn] += quantity if statuses[number] in HOLDS_STOCK and number not in unheld else 0
     for number, isbn in sorted(set(taken) | set(ordered)):
         if taken[number, isbn] != ordered[number, isbn]:
             yield Problem(

@@ -40,3 +40,16 @@ class PaymentMethodRefused(ShopError):
     code = "payment_method_refused"
     message = "This card could not be used for the payment. Nothing has been charged; please enter it again."
     http_status = 400
+
+
+class HoldLimitReached(ShopError):
+    """Unpaid orders from this address, or to this email, already hold as many copies as one buyer may."""
+
+    code = "hold_limit_reached"
+
+    def __init__(self, *, by: str, held: int, limit: int):
+        super().__init__(
+            f"Unpaid orders from this {by} already hold {held} copies; one buyer may hold {limit} at once. "
+            "Pay for them, or wait until they expire, then order again.",
+            by=by, held=held, limit=limit,
+        )  # fmt: skip

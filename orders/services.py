@@ -6,6 +6,7 @@ the same publications never deadlock.
 """
 
 import hashlib
+import hmac
 import json
 import logging
 import unicodedata
@@ -26,6 +27,7 @@ from shop import logs
 
 from . import gateway, outbox
 from .errors import (
+    HoldLimitReached,
     IdempotencyKeyReused,
     InvalidTransition,
     PaymentUnavailable,
@@ -157,11 +159,19 @@ def order_place(
     items: list[tuple[Publication, int]],
     idempotency_key: str | None = None,
     fingerprint: str = "",
+    client_address: str = "",
+    bulk: bool = False,
 ) -> Order:
     """Reserve the stock, snapshot the prices and create the order, then its PaymentIntent.
 
-    With an idempotency key, a repeated request returns the order the first one placed."""
+    With an idempotency key, a repeated request returns the order the first one placed. What
+    an unpaid order may hold follows the hold policy (README, "Holding copies"): an ordinary
+    order holds at most ORDER_MAX_COPIES; one buyer (address or email) at most
+    HOLD_MAX_COPIES_PER_BUYER across their unpaid orders; all unpaid orders together at most
+    HOLD_MAX_SHARE of a title. A bulk order, or one for a title already mostly held, is placed
+    without holding copies: they are reserved when it is paid."""
     _order_details_check(email=email, address=address, idempotency_key=idempotency_key)
+    _order_size_check(items=items, bulk=bulk)
     if idempotency_key:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
@@ -169,7 +179,7 @@ def order_place(
     try:
         order = _order_create(
             email=email, address=address, delivery_method=delivery_method, items=items,
-            idempotency_key=idempotency_key, fingerprint=fingerprint,
+            idempotency_key=idempotency_key, fingerprint=fingerprint, placed_from=_address_key(client_address), bulk=bulk,
         )  # fmt: skip
         logs.set_order(order.number)  # the rest of this request is about it
     except IntegrityError:
@@ -204,8 +214,56 @@ def _replayed(order: Order, fingerprint: str) -> Order:
     return order
 
 
+def _order_size_check(*, items, bulk: bool) -> None:
+    copies = sum(quantity for _, quantity in items)
+    most = settings.BULK_ORDER_MAX_COPIES if bulk else settings.ORDER_MAX_COPIES
+    if copies > most:
+        advice = "" if bulk else " For more, place a bulk order (README, \"Holding copies\")."
+        raise ValidationError({"items": [f"At most {most} copies per order; this is {copies}.{advice}"]})
+
+
+def _address_key(client_address: str) -> str:
+    """A keyed hash of the client's address: an address's unpaid orders can be counted, and the
+    database holds no address."""
+    if not client_address:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), client_address.encode(), hashlib.sha256).hexdigest()
+
+
+def _held(orders) -> int:
+    """Copies the unpaid, holding orders among `orders` hold."""
+    held = OrderLine.objects.filter(
+        order__in=orders.filter(status=Order.Status.PENDING_PAYMENT, holds_stock=True)
+    ).aggregate(copies=Sum("quantity"))["copies"]
+    return held or 0
+
+
+def _holds_copies(*, email: str, placed_from: str, items, bulk: bool) -> bool:
+    """Whether a new order may hold its copies now (the hold policy), or raises HoldLimitReached
+    when this buyer already holds what one buyer may."""
+    if bulk:
+        return False
+    copies = sum(quantity for _, quantity in items)
+    limit = settings.HOLD_MAX_COPIES_PER_BUYER
+    buyers = [("email address", Order.objects.filter(email__iexact=email))]
+    if placed_from:
+        buyers.insert(0, ("address", Order.objects.filter(placed_from=placed_from)))
+    for by, orders in buyers:
+        held = _held(orders)
+        if held + copies > limit:
+            raise HoldLimitReached(by=by, held=held, limit=limit)
+    for publication, quantity in items:
+        held_for_title = OrderLine.objects.filter(
+            publication=publication, order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True
+        ).aggregate(copies=Sum("quantity"))["copies"] or 0
+        share = max(1, int(settings.HOLD_MAX_SHARE * (publication.stock + held_for_title)))
+        if held_for_title + quantity > share:
+            return False
+    return True
+
+
 @transaction.atomic
-def _order_create(*, email, address, delivery_method, items, idempotency_key, fingerprint) -> Order:
+def _order_create(*, email, address, delivery_method, items, idempotency_key, fingerprint, placed_from, bulk) -> Order:
     # Prices, sale status and stock as they are now, read inside the transaction.
     fresh = Publication.objects.in_bulk([publication.pk for publication, _ in items])
     items = sorted(((fresh[publication.pk], quantity) for publication, quantity in items), key=lambda item: item[0].pk)
@@ -215,6 +273,11 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
     quote = order_quote(items=items, delivery_method=delivery_method)
     if quote.total < MINIMUM_CARD_PAYMENT:
         raise ValidationError({"items": [f"Card payments start at £{MINIMUM_CARD_PAYMENT}."]})
+    holds_stock = _holds_copies(email=email, placed_from=placed_from, items=items, bulk=bulk)
+    if not holds_stock:  # reserved when paid; but what is not there now is not for sale now either
+        for publication, quantity in items:
+            if publication.stock < quantity:
+                raise InsufficientStock(isbn=publication.isbn, available=publication.stock, requested=quantity)
 
     order = Order.objects.create(
         email=email,
@@ -227,9 +290,11 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
         idempotency_key=idempotency_key or None,
         request_fingerprint=fingerprint,
         expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES),
+        holds_stock=holds_stock,
+        placed_from=placed_from,
         **address,
     )
-    for line in quote.lines:  # in publication order: every order locks rows in the same order
+    for line in quote.lines if holds_stock else []:  # in publication order: every order locks rows in the same order
         catalogue_services.stock_adjust(
             publication=line.publication, delta=-line.quantity, reason=StockMovement.Reason.SALE, order_number=order.number
         )
@@ -241,7 +306,7 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
         )  # fmt: skip
         for line in quote.lines
     )
-    _record(order, Order.Status.PENDING_PAYMENT, note="Order placed")
+    _record(order, Order.Status.PENDING_PAYMENT, note="Order placed" if holds_stock else "Order placed; copies reserved when paid")
     return order
 
 
@@ -251,7 +316,7 @@ def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
     """Cancel an unpaid order and return its copies to stock. The caller deals with Stripe first."""
     order = _locked(order)
     _transition(order, Order.Status.CANCELLED, by=by, note=note)
-    for line in order.lines.select_related("publication").order_by("publication_id"):
+    for line in order.lines.select_related("publication").order_by("publication_id") if order.holds_stock else []:
         catalogue_services.stock_adjust(
             publication=line.publication, delta=line.quantity, reason=StockMovement.Reason.CANCELLATION,
             order_number=order.number, by=by,
@@ -301,17 +366,22 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
     if intent.latest_charge:
         order.stripe_charge = intent.latest_charge
         order.save(update_fields=["stripe_charge"])
-    if order.status == Order.Status.PENDING_PAYMENT:
+    if order.status == Order.Status.PENDING_PAYMENT and order.holds_stock:
         _transition(order, Order.Status.PAID, note=f"Payment {intent.id} ({source})")
         return order
     if order.refunds.exists():
         return order  # a late payment already being refunded
+    # The copies are not held: an order that expired meanwhile, or one placed without a hold.
+    why = "Paid after it expired" if order.status == Order.Status.CANCELLED else "Paid"
     try:
         with transaction.atomic():
             _reserve(order)
-            _transition(order, Order.Status.PAID, note=f"Paid after it expired ({source}); copies reserved again")
+            Order.objects.filter(pk=order.pk).update(holds_stock=True)
+            _transition(order, Order.Status.PAID, note=f"{why} ({source}); copies reserved")
     except InsufficientStock as shortage:
-        _flag(order, f"Paid after it expired, but only {shortage.details['available']} of {shortage.details['isbn']} "
+        if order.status == Order.Status.PENDING_PAYMENT:
+            _transition(order, Order.Status.CANCELLED, note="Paid, but its copies were gone: refunded in full")
+        _flag(order, f"{why}, but only {shortage.details['available']} of {shortage.details['isbn']} "
                      "are left: the payment is refunded in full.")  # fmt: skip
         # Created under the order's lock, so a second event finds it; sent once committed.
         refund = Refund.objects.create(order=order, amount=order.total, reason="Paid after the order expired; copies gone")

@@ -18,7 +18,7 @@ from shop.ratelimits import limit
 
 from . import selectors, services
 from .basket import Basket
-from .errors import PaymentUnavailable
+from .errors import HoldLimitReached, PaymentUnavailable
 from .forms import AddToBasketForm, CheckoutForm
 from .models import DeliveryMethod, Order
 
@@ -55,6 +55,7 @@ def basket(request):
         "method": method,
         "quote": services.order_quote(items=items, delivery_method=method) if items else None,
         "problems": _basket_problems(items),
+        "max_copies": settings.ORDER_MAX_COPIES,
     }
     return render(request, "orders/basket.html", context)
 
@@ -132,6 +133,7 @@ def _place(request, form, items, idempotency_key) -> Order | None:
             delivery_method=form.cleaned_data["delivery_method"],
             items=items,
             idempotency_key=f"checkout-{idempotency_key}",
+            client_address=request.META.get("REMOTE_ADDR", ""),
             fingerprint=services.request_fingerprint(
                 {**form.address(), "email": form.cleaned_data["email"], "delivery_method": form.cleaned_data["delivery_method"].code,
                  "items": [(publication.isbn, quantity) for publication, quantity in items]}
@@ -139,6 +141,8 @@ def _place(request, form, items, idempotency_key) -> Order | None:
         )
     except InsufficientStock as shortage:
         form.add_error(None, f"{shortage.message} Please change your basket.")
+    except HoldLimitReached as limit:
+        form.add_error(None, limit.message)
     except ValidationError as error:
         for field, messages_ in error.message_dict.items():
             form.add_error(field if field in form.fields else None, messages_)

@@ -236,6 +236,11 @@ REPORT_LINK_HOURS = env.int("REPORT_LINK_HOURS", default=24)
 SHOP_CURRENCY = "GBP"
 # Minutes a placed order waits for payment before it expires and its stock returns.
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=30)
+# The hold policy (README, "Holding copies"): what unpaid orders may keep from other readers.
+ORDER_MAX_COPIES = env.int("ORDER_MAX_COPIES", default=10)  # copies in one ordinary order (basket, checkout, API)
+HOLD_MAX_COPIES_PER_BUYER = env.int("HOLD_MAX_COPIES_PER_BUYER", default=20)  # held by one address, or one email, at once
+HOLD_MAX_SHARE = env.float("HOLD_MAX_SHARE", default=0.5)  # of a title's copies, held by all unpaid orders together
+BULK_ORDER_MAX_COPIES = env.int("BULK_ORDER_MAX_COPIES", default=500)  # a bulk order: reserved when paid
 # After this many minutes a pending order's payment is looked up at Stripe (lost webhooks).
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=5)
 # django-ratelimit rates ("count/period"), per client IP.

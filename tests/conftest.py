@@ -44,6 +44,9 @@ def _fast_and_isolated(settings, tmp_path):
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BEAT_HEARTBEAT_FILE = tmp_path / "beat-heartbeat"
+    # Unpaid orders may hold a whole title here, as the tests of stock and payments expect;
+    # tests/orders/test_hold_policy.py sets the production share.
+    settings.HOLD_MAX_SHARE = 1.0
     # Beat is ticking, as on any shop that is up (tests of a stale beat say otherwise).
     caches["default"].set(monitoring.HEARTBEAT_KEY, time.time(), timeout=None)
 

@@ -46,13 +46,14 @@ def test_uk_standard_delivery_is_free_over_25_pounds(api, stripe_emulator, seed)
     assert (data["subtotal"], data["delivery"], data["total"]) == ("25.50", "0.00", "25.50")
 
 
-def test_a_team_order_of_many_copies_and_titles_in_europe(api, stripe_emulator, seed):
+def test_a_team_order_of_many_copies_and_titles_in_europe_is_a_bulk_order(api, stripe_emulator, seed):
     other = PublicationFactory(price=Decimal("12.00"), stock=100)
 
-    data = place(api, order_body((seed.isbn, 40), (other.isbn, 10), method="europe-standard", country="FR")).data
+    data = place(api, {**order_body((seed.isbn, 40), (other.isbn, 10), method="europe-standard", country="FR"), "bulk": True}).data
 
     assert (data["subtotal"], data["delivery"], data["total"]) == ("460.00", "7.50", "467.50")
     assert [line["quantity"] for line in data["lines"]] == [40, 10]
+    assert data["reserved"] is False  # a bulk order's copies are reserved when it is paid
 
 
 def test_vat_is_worked_out_from_each_publications_rate(api, stripe_emulator):

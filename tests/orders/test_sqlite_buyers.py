@@ -42,6 +42,7 @@ def sqlite_shop(tmp_path, localstripe_url):
         "VAR_DIR": str(tmp_path / "var"),
         "DEBUG": "false",
         **generated_secrets(),
+        "HOLD_MAX_SHARE": "1.0",  # every buyer's copies held at once: this test is about the database
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "STRIPE_API_BASE": localstripe_url,
