@@ -1,5 +1,10 @@
 """Requests the shop refuses before any view sees them; the order a request is about, for the logs."""
 
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseBadRequest, JsonResponse
 
 from . import logs
@@ -44,3 +49,26 @@ class OrderLogContext:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if view_kwargs.get("number"):
             logs.set_order(view_kwargs["number"])
+
+
+class StaffSessionTimeout:
+    """A staff session unused for ADMIN_IDLE_MINUTES ends: the next request is signed out, and
+    the admin asks for the password (and second factor) again."""
+
+    KEY = "staff_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            now = time.time()
+            last_seen = request.session.get(self.KEY, now)
+            if now - last_seen > settings.ADMIN_IDLE_MINUTES * 60:
+                logout(request)
+                if request.path.startswith("/admin/"):
+                    return redirect_to_login(request.get_full_path(), "admin:login")
+            else:
+                request.session[self.KEY] = now
+        return self.get_response(request)

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_countries",
     "anymail",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "shop",
     "catalogue",
     "orders",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "shop.middleware.OrderLogContext",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shop.middleware.StaffSessionTimeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -77,6 +82,11 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The admin asks for a second factor (django-otp: an authenticator app or a recovery code)
+# whenever DEBUG is off (shop/admin_site.py); staff sessions end after this many idle minutes.
+ADMIN_REQUIRES_OTP = not DEBUG
+OTP_TOTP_ISSUER = env("SHOP_NAME", default="Print shop")
+ADMIN_IDLE_MINUTES = env.float("ADMIN_IDLE_MINUTES", default=30)
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"

@@ -47,6 +47,8 @@ def _fast_and_isolated(settings, tmp_path):
     # Unpaid orders may hold a whole title here, as the tests of stock and payments expect;
     # tests/orders/test_hold_policy.py sets the production share.
     settings.HOLD_MAX_SHARE = 1.0
+    # Tests sign staff in with force_login; tests/shop/test_second_factor.py asks for the code.
+    settings.ADMIN_REQUIRES_OTP = False
     # Beat is ticking, as on any shop that is up (tests of a stale beat say otherwise).
     caches["default"].set(monitoring.HEARTBEAT_KEY, time.time(), timeout=None)
 

@@ -281,3 +281,44 @@ def test_the_api_docs_run_from_the_shops_own_files_under_the_policy(live_server,
     assert "Print shop API" in title
     assert "script-src 'self'" in answer.headers["content-security-policy"]
     assert fetched and all(url.startswith(live_server.url) for url in fetched), fetched  # no CDN
+
+
+def test_staff_sign_in_with_a_second_factor_and_an_idle_session_ends(live_server, journey, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import UserFactory
+
+    settings.ADMIN_REQUIRES_OTP = True
+    UserFactory(username="sam", is_staff=True, is_superuser=True)
+    call_command("otp_setup", "sam", stdout=StringIO())
+    device = TOTPDevice.objects.get(user__username="sam")
+    staff = journey("second-factor")
+    page = staff.page
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", "password")
+    page.click("input[type=submit][value='Log in']")
+    staff.shot("password-alone")
+    assert "/admin/login/" in page.url  # a password alone: the admin stays closed
+    page.goto(f"{live_server.url}/admin/")
+    assert "/admin/login/" in page.url
+
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", "password")
+    page.click("input[type=submit][value='Log in']")  # the password first: then the page lists sam's devices
+    page.select_option("#id_otp_device", label="Authenticator app")
+    page.fill("#id_otp_token", f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}")
+    page.click("input[type=submit][value='Log in']")
+    staff.shot("with-the-code")
+    assert page.url.rstrip("/").endswith("/admin") and "Site administration" in page.content()
+
+    settings.ADMIN_IDLE_MINUTES = 0.05  # three seconds
+    page.wait_for_timeout(4000)
+    page.goto(f"{live_server.url}/admin/orders/order/")
+    staff.shot("idle-session-ended")
+    assert "/admin/login/" in page.url

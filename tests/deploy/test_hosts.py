@@ -20,7 +20,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from base64 import b32decode
+from urllib.parse import parse_qs, urlsplit
 
 import mechanicalsoup
 from PIL import Image
@@ -31,6 +32,7 @@ import requests
 import stripe
 import yaml
 from aiosmtpd.controller import Controller
+from django_otp.oath import totp
 from requests.adapters import HTTPAdapter
 
 from tests.deploy import image
@@ -317,10 +319,17 @@ def test_two_hosts_a_worker_beat_and_caddy_run_as_compose_says(deployment, tmp_p
     assert report.status_code == 200 and number in report.text
 
     # Staff upload a cover on the first host; the second host's page shows it, under the policy.
+    enrolled = deployment.migrate.run("django-admin", "otp_setup", "sam")  # as the README enrols staff
+    secret = parse_qs(urlsplit(re.search(r"otpauth://\S+", enrolled.stdout).group(0)).query)["secret"][0]
     staff = mechanicalsoup.StatefulBrowser(session=reader_at("127.0.0.5", deployment.ca))
     staff.open(deployment.proxy + "/admin/login/")
     staff.select_form('form[id="login-form"]')
     staff["username"], staff["password"] = "sam", "a-long-staff-password"
+    staff.submit_selected()  # DEBUG is off: the password alone opens nothing; the page asks for a code
+    staff.select_form('form[id="login-form"]')
+    staff["username"], staff["password"] = "sam", "a-long-staff-password"
+    staff["otp_device"] = next(o["value"] for o in staff.page.select("#id_otp_device option") if o.text == "Authenticator app")
+    staff["otp_token"] = f"{totp(b32decode(secret)):06d}"
     assert staff.submit_selected().url.rstrip("/").endswith("/admin")
     staff.open(deployment.proxy + "/admin/catalogue/publication/")
     staff.follow_link(link_text="Patient-centred leadership")

@@ -18,6 +18,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from catalogue import services as catalogue_services
@@ -124,11 +126,11 @@ ROWS += [
         who(TO_LOGIN, TO_LOGIN, 302, 302, 302)),
     Row("admin/r/<path:content_type_id>/<path:object_id>/", "get", "/admin/r/{order_type}/{order_id}/",
         who(TO_LOGIN, TO_LOGIN, 404, 404, 404)),
-    Row("admin/^(?P<app_label>auth|authtoken|axes|catalogue|orders)/$", "get", "/admin/catalogue/",
+    Row("admin/^(?P<app_label>auth|authtoken|axes|otp_totp|otp_static|catalogue|orders)/$", "get", "/admin/catalogue/",
         who(TO_LOGIN, TO_LOGIN, 404, 200, 404)),
-    Row("admin/^(?P<app_label>auth|authtoken|axes|catalogue|orders)/$", "get", "/admin/orders/",
+    Row("admin/^(?P<app_label>auth|authtoken|axes|otp_totp|otp_static|catalogue|orders)/$", "get", "/admin/orders/",
         who(TO_LOGIN, TO_LOGIN, 404, 200, 200)),
-    Row("admin/^(?P<app_label>auth|authtoken|axes|catalogue|orders)/$", "get", "/admin/auth/",
+    Row("admin/^(?P<app_label>auth|authtoken|axes|otp_totp|otp_static|catalogue|orders)/$", "get", "/admin/auth/",
         who(TO_LOGIN, TO_LOGIN, 404, 404, 404)),
     Row("admin/(?P<url>.*)$", "get", "/admin/nothing-here/", who(TO_LOGIN, TO_LOGIN, 404, 404, 404)),
     Row("admin/orders/order/<int:order_id>/refund/", "get", "/admin/orders/order/{order_id}/refund/",
@@ -143,6 +145,11 @@ ROWS += [
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
     Row("admin/auth/user/<id>/password/", "get", "/admin/auth/user/{user}/password/",
         who(TO_LOGIN, TO_LOGIN, 403, 403, 403)),
+    # An authenticator's secret as a QR code: superusers only (they enrol people; `otp_setup` too).
+    Row("admin/otp_totp/totpdevice/<int:pk>/config/", "get", "/admin/otp_totp/totpdevice/{otp_totp_totpdevice}/config/",
+        who(TO_LOGIN, TO_LOGIN, 403, 403, 403)),
+    Row("admin/otp_totp/totpdevice/<int:pk>/qrcode/", "get", "/admin/otp_totp/totpdevice/{otp_totp_totpdevice}/qrcode/",
+        who(TO_LOGIN, TO_LOGIN, 403, 403, 403)),
 ]  # fmt: skip
 
 # --- each model in the admin: what no_perms, staff and finance may do with it ---------------------
@@ -154,6 +161,8 @@ ADMIN_MODELS = {
     "axes.accessattempt": ("", "", ""),
     "axes.accesslog": ("", "", ""),
     "axes.accessfailurelog": ("", "", ""),
+    "otp_totp.totpdevice": ("", "", ""),  # second factors: superusers enrol people
+    "otp_static.staticdevice": ("", "", ""),
     "catalogue.publication": ("", "vac", ""),
     "catalogue.stockmovement": ("", "v", ""),  # a ledger: movements are added on the publication's page
     "catalogue.topic": ("", "vacd", ""),
@@ -231,6 +240,8 @@ def world(seed, stripe_emulator):
         "axes.accessattempt": AccessAttempt.objects.get().pk,
         "axes.accesslog": AccessLog.objects.get().pk,
         "axes.accessfailurelog": AccessFailureLog.objects.get().pk,
+        "otp_totp.totpdevice": TOTPDevice.objects.create(user=staff, name="app").pk,
+        "otp_static.staticdevice": StaticDevice.objects.create(user=staff, name="recovery").pk,
         "catalogue.publication": seed.pk,
         "catalogue.stockmovement": seed.stock_movements.latest("pk").pk,
         "catalogue.topic": TopicFactory(slug="leadership").pk,
