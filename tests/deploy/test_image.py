@@ -134,3 +134,22 @@ def test_the_installed_wheel_migrates_and_renders_every_email_template_outside_t
     assert result.returncode == 0, result.stderr[-3000:]
     assert any(name.startswith("emails/") for name in templates)
     assert result.stdout.strip().splitlines()[-1] == f"rendered {len(templates)} and sent 1"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line.split("==") for line in path.read_text().splitlines() if "==" in line]
+    return {name.lower().replace("_", "-"): version for name, version in lines}
+
+
+def test_the_lock_pins_every_dependency_at_pyprojects_version_and_the_dev_lock_agrees():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime, dev = _pins(ROOT / "requirements.lock"), _pins(ROOT / "requirements-dev.lock")
+    for requirement in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        name, version = requirement.split("==")
+        name = name.split("[")[0].lower().replace("_", "-")
+        assert dev.get(name) == version, requirement
+        if requirement in project["dependencies"]:
+            assert runtime.get(name) == version, requirement
+    assert {name: dev.get(name) for name in runtime} == runtime
