@@ -53,3 +53,12 @@ class HoldLimitReached(ShopError):
             "Pay for them, or wait until they expire, then order again.",
             by=by, held=held, limit=limit,
         )  # fmt: skip
+
+
+class RefundDeclined(ShopError):
+    """Stripe answered, and refused: the payment cannot be refunded as asked (say, it failed or was disputed)."""
+
+    code = "refund_declined"
+
+    def __init__(self, *, reason: str):
+        super().__init__(f"Stripe refused the refund: {reason} The refund waits, and the order is flagged.", reason=reason)

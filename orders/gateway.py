@@ -12,7 +12,7 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 
-from .errors import InvalidSignature, PaymentMethodRefused, PaymentUnavailable
+from .errors import InvalidSignature, PaymentMethodRefused, PaymentUnavailable, RefundDeclined
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.AuthenticationError)
@@ -132,13 +132,16 @@ def payment_intent_cancel(intent_id: str) -> Intent:
 
 
 def refund_create(*, intent_id: str, amount: Decimal, idempotency_key: str) -> str:
-    refund = _call(
-        "refund",
-        stripe.Refund.create,
-        payment_intent=intent_id,
-        amount=to_pence(amount),
-        idempotency_key=idempotency_key,
-    )
+    try:
+        refund = _call(
+            "refund",
+            stripe.Refund.create,
+            payment_intent=intent_id,
+            amount=to_pence(amount),
+            idempotency_key=idempotency_key,
+        )
+    except stripe.InvalidRequestError as error:  # Stripe answered: not this refund (a failed or disputed payment)
+        raise RefundDeclined(reason=error.user_message or str(error)) from None
     return refund["id"]
 
 

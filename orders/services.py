@@ -31,6 +31,7 @@ from .errors import (
     IdempotencyKeyReused,
     InvalidTransition,
     PaymentUnavailable,
+    RefundDeclined,
     RefundRefused,
 )
 from .models import (
@@ -340,8 +341,10 @@ def order_pay(*, order: Order, payment_method: str) -> gateway.Intent:
 def _flag(order: Order, reason: str) -> None:
     """Staff must look at this order (a payment the shop did not expect, say): flagged, and emailed."""
     log.error("Order %s needs attention: %s", order.number, reason)
+    already = Order.objects.filter(pk=order.pk, needs_attention=True, attention_reason=reason).exists()
     Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason)
-    outbox.alert_staff(order)
+    if not already:  # the same trouble found again (a retry) is not news to staff
+        outbox.alert_staff(order)
 
 
 @transaction.atomic
@@ -493,9 +496,14 @@ def refund_send(*, refund: Refund) -> Refund:
     if refund.status == Refund.Status.SUCCEEDED:
         return refund
     with logs.order_context(refund.order.number):
-        stripe_refund_id = gateway.refund_create(
-            intent_id=refund.order.payment_intent, amount=refund.amount, idempotency_key=f"refund-{refund.idempotency_key}"
-        )
+        try:
+            stripe_refund_id = gateway.refund_create(
+                intent_id=refund.order.payment_intent, amount=refund.amount, idempotency_key=f"refund-{refund.idempotency_key}"
+            )
+        except RefundDeclined as declined:
+            with transaction.atomic():
+                _flag(refund.order, f"Refund of £{refund.amount} waits: {declined.message}")
+            raise
         return _refund_complete(refund=refund, stripe_refund_id=stripe_refund_id)
 
 

@@ -3,10 +3,12 @@
 from bs4 import BeautifulSoup
 
 
-def as_submitted(html: str, form_id: str) -> dict[str, list[str]]:
+def as_submitted(html: str, form: str) -> dict[str, list[str]]:
     """The form's fields as a browser submits them untouched: text inputs and textareas as
-    filled in, checked boxes, and each select's selected option (else its first)."""
-    form = BeautifulSoup(html, "html.parser").find("form", id=form_id)
+    filled in, checked boxes, and each select's selected option (else its first). `form` is the
+    form's id, or a CSS selector."""
+    page = BeautifulSoup(html, "html.parser")
+    form = page.find("form", id=form) or page.select_one(form)
     data: dict[str, list[str]] = {}
     for field in form.find_all(["input", "select", "textarea"]):
         name = field.get("name")

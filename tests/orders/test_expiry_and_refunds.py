@@ -216,3 +216,22 @@ def test_beat_runs_expiry_and_reconciliation():
 
     assert schedule["worker.tasks.expire_unpaid_orders"] <= 60
     assert schedule["worker.tasks.reconcile_pending_payments"] <= 300
+
+
+def test_a_refund_stripe_refuses_is_a_clear_error_that_waits_and_tells_staff_once(api, stripe_emulator, seed):
+    from orders.errors import RefundDeclined
+    from orders.models import OutboxEntry
+
+    order = place(api, (seed.isbn, 1))
+    never_charged = gateway.Intent(order.payment_intent, "succeeded", gateway.to_pence(order.total), "gbp", "", order.number, "", "")
+    services.payment_succeeded(intent=never_charged, source="test")  # Stripe holds no charge to refund
+
+    with pytest.raises(RefundDeclined):
+        services.order_refund(order=order)
+    with pytest.raises(RefundDeclined):
+        services.refund_send(refund=order.refunds.get())  # beat's retry
+
+    order.refresh_from_db()
+    assert order.refunds.get().status == "pending" and order.needs_attention
+    assert "Stripe refused the refund" in order.attention_reason
+    assert OutboxEntry.objects.filter(order=order, kind="staff_alert").count() == 1
