@@ -71,7 +71,7 @@ class PublicationUpdateSerializer(serializers.ModelSerializer):
 
 class CommentSerializer(serializers.ModelSerializer):
     # A field people never see: a bot that fills it in is dropped without a word.
-    website = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    website = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
 
     class Meta:
         model = Comment

@@ -219,7 +219,7 @@ class OrderDetail(NeverStored):
 
 
 class PaySerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(max_length=Order._meta.get_field("token").max_length)
     # pm_… from Stripe.js; card_… where only a card token could be made (localstripe in development).
     payment_method = serializers.RegexField(r"^(pm|card)_\w+$", max_length=100)
 

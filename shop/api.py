@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_ratelimit.exceptions import Ratelimited
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import pagination, parsers, serializers, status
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
@@ -81,9 +82,27 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 class SlugRelatedField(serializers.SlugRelatedField):
     """DRF's SlugRelatedField, refusing NUL characters (which PostgreSQL cannot store or compare)
-    with a field message instead of letting them reach the query."""
+    and anything longer than the slug's column, with a field message instead of letting them
+    reach the query; the schema says the length (ShopSlugFieldExtension)."""
+
+    @property
+    def max_length(self) -> int | None:
+        model = self.queryset.model if self.queryset is not None else None
+        return model._meta.get_field(self.slug_field).max_length if model else None
 
     def to_internal_value(self, data):
         if isinstance(data, str) and "\x00" in data:
             raise serializers.ValidationError("Null characters are not allowed.")
+        if isinstance(data, str) and self.max_length and len(data) > self.max_length:
+            raise serializers.ValidationError(f"At most {self.max_length} characters.")
         return super().to_internal_value(data)
+
+
+class ShopSlugFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = SlugRelatedField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {"type": "string"}
+        if self.target.max_length:
+            schema["maxLength"] = self.target.max_length
+        return schema
