@@ -1,7 +1,10 @@
 """Test set-up shared by every app's tests."""
 
+import logging
 import os
+import re
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -14,6 +17,7 @@ pytest_plugins = ["tests.payments", "tests.peers"]
 
 
 def pytest_configure(config):
+    _scan_every_log_line(config)
     # Without Redis, tasks the code under test publishes go to Celery's in-memory transport
     # (no worker runs); the outbox tests drive the worker's service themselves. With Redis, the
     # real-worker tests start `celery worker` processes against it.
@@ -22,6 +26,47 @@ def pytest_configure(config):
 
         app.conf.broker_url = "memory://"
         app.conf.broker_transport_options = {}
+
+
+# Every log record of the whole run goes through the production handler's filters and JSON
+# formatter into one file; at the end the file is searched for anything a log must never show.
+LEAKS = re.compile(
+    r"token=(?!\[redacted\])[A-Za-z0-9_-]{6,}|_secret_(?!\[redacted\])[A-Za-z0-9]{4,}"
+    r"|\b[sr]k_(?:test|live)_(?!\[redacted\])[A-Za-z0-9]{4,}|whsec_(?!\[redacted\])[A-Za-z0-9]{4,}"
+    r"|4242 ?4242 ?4242 ?4242|4000 ?0000 ?0000 ?0341"
+)
+
+
+def _scan_every_log_line(config):
+    from pythonjsonlogger.json import JsonFormatter
+
+    from shop.logs import OrderContext, Redact
+
+    spec = django_settings.LOGGING["formatters"]["json"]
+    path = Path(str(config.rootpath)) / "var" / f"test-logs-{os.getpid()}.jsonl"
+    path.parent.mkdir(exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(JsonFormatter(spec["fmt"], rename_fields=spec["rename_fields"]))
+    handler.addFilter(OrderContext())
+    handler.addFilter(Redact())
+    handler.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    config._log_scan = (handler, path)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    handler, path = getattr(session.config, "_log_scan", (None, None))
+    if handler is None:
+        return
+    handler.close()
+    leaks = [line for line in path.read_text(encoding="utf-8").splitlines() if LEAKS.search(line)]
+    if leaks:
+        session.config.get_terminal_writer().line(
+            f"{len(leaks)} log line(s) show a secret, a token or a card number ({path}):\n" + "\n".join(leaks[:5]), red=True
+        )
+        session.exitstatus = 1
+    else:
+        path.unlink()
 
 
 def pytest_collection_modifyitems(config, items):
