@@ -82,12 +82,13 @@ def retry_later(entry: OutboxEntry, error: str) -> float | None:
 def give_up(entry: OutboxEntry, error: str) -> None:
     """No more automatic attempts: staff see the order flagged and can retry it from the admin."""
     OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxEntry.Status.FAILED, leased_until=None, last_error=error[:2000])
+    log.error("Order %s: %s failed for good: %s", entry.order.number, entry.kind, error)
+    if entry.kind == OutboxEntry.Kind.STAFF_ALERT:
+        return  # the order keeps the reason it was flagged for; the failed alert is in the outbox and the log
     Order.objects.filter(pk=entry.order_id).update(
         needs_attention=True, attention_reason=f"{entry.get_kind_display()} failed: {error}"[:2000]
     )
-    log.error("Order %s: %s failed for good: %s", entry.order.number, entry.kind, error)
-    if entry.kind != OutboxEntry.Kind.STAFF_ALERT:  # an alert that cannot be sent stays in the log and the admin
-        alert_staff(entry.order)
+    alert_staff(entry.order)
 
 
 def alert_staff(order: Order) -> OutboxEntry:

@@ -265,8 +265,13 @@ def _holds_copies(*, email: str, placed_from: str, items, bulk: bool) -> bool:
 
 @transaction.atomic
 def _order_create(*, email, address, delivery_method, items, idempotency_key, fingerprint, placed_from, bulk) -> Order:
-    # Prices, sale status and stock as they are now, read inside the transaction.
-    fresh = Publication.objects.in_bulk([publication.pk for publication, _ in items])
+    # Prices, sale status and stock as they are now, read inside the transaction under the
+    # publications' locks (in pk order, as every order takes them), so that two orders placed
+    # at once see each other's holds.
+    fresh = {
+        publication.pk: publication
+        for publication in Publication.objects.select_for_update().filter(pk__in=[p.pk for p, _ in items]).order_by("pk")
+    }
     items = sorted(((fresh[publication.pk], quantity) for publication, quantity in items), key=lambda item: item[0].pk)
     not_on_sale = [publication.isbn for publication, _ in items if not publication.on_sale]
     if not_on_sale:
@@ -387,7 +392,7 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
         _flag(order, f"{why}, but only {shortage.details['available']} of {shortage.details['isbn']} "
                      "are left: the payment is refunded in full.")  # fmt: skip
         # Created under the order's lock, so a second event finds it; sent once committed.
-        refund = Refund.objects.create(order=order, amount=order.total, reason="Paid after the order expired; copies gone")
+        refund = Refund.objects.create(order=order, amount=order.total, reason=f"{why}; copies gone")
         transaction.on_commit(lambda: _send_quietly(refund))
     return order
 
@@ -402,8 +407,8 @@ def _reserve(order: Order) -> None:
 def _send_quietly(refund: Refund) -> None:
     try:
         refund_send(refund=refund)
-    except PaymentUnavailable:
-        log.warning("Refund %s on %s left pending: Stripe unavailable", refund.pk, refund.order.number)
+    except (PaymentUnavailable, RefundDeclined) as error:  # left pending; beat asks again, staff are told
+        log.warning("Refund %s on %s left pending: %s", refund.pk, refund.order.number, error.message)
 
 
 @logs.about_order

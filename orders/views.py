@@ -18,11 +18,11 @@ from shop.ratelimits import limit
 
 from . import selectors, services
 from .basket import Basket
-from .errors import HoldLimitReached, PaymentUnavailable
+from .errors import HoldLimitReached, IdempotencyKeyReused, PaymentUnavailable
 from .forms import AddToBasketForm, CheckoutForm
 from .models import DeliveryMethod, Order
 
-QUANTITY = re.compile(r"[0-9]{1,2}")  # ASCII digits only: "²" is a digit to str.isdigit(), not to int()
+QUANTITY = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²" is a digit to str.isdigit(), not to int()
 CHECKOUT_KEY = "checkout"  # session: the details typed at checkout and the idempotency key
 PENDING_ORDER = "pending_order"  # session: the order placed and not yet paid
 
@@ -38,6 +38,12 @@ def _delivery_method(request) -> DeliveryMethod:
 
 def _basket_problems(items) -> list[str]:
     problems = []
+    copies = sum(quantity for _, quantity in items)
+    if copies > settings.ORDER_MAX_COPIES:
+        problems.append(
+            f"An order has at most {settings.ORDER_MAX_COPIES} copies; this basket has {copies}. "
+            "Please remove some, or ask us about a bulk order."
+        )
     for publication, quantity in items:
         if not publication.on_sale:
             problems.append(f"“{publication.title}” is no longer on sale: please remove it.")
@@ -88,7 +94,7 @@ def basket_update(request):
         elif QUANTITY.fullmatch(value.strip()):
             basket.set(isbn, int(value))
         elif value.strip():
-            messages.error(request, "A quantity is a whole number from 0 to 99.")
+            messages.error(request, f"A quantity is a whole number from 0 to {settings.ORDER_MAX_COPIES}.")
     method = request.POST.get("delivery_method")
     if method and DeliveryMethod.objects.filter(code=method, active=True).exists():
         checkout = _checkout_session(request)
@@ -146,8 +152,14 @@ def _place(request, form, items, idempotency_key) -> Order | None:
     except ValidationError as error:
         for field, messages_ in error.message_dict.items():
             form.add_error(field if field in form.fields else None, messages_)
-    except PaymentUnavailable as error:
+    except PaymentUnavailable as error:  # the order was cancelled: a retry is a new order
         form.add_error(None, error.message)
+        _checkout_session(request)["key"] = uuid.uuid4().hex
+        request.session.modified = True
+    except IdempotencyKeyReused:
+        form.add_error(None, "Your details changed while the order was being placed: please check them and try again.")
+        _checkout_session(request)["key"] = uuid.uuid4().hex
+        request.session.modified = True
     return None
 
 

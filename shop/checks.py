@@ -50,6 +50,23 @@ def published_reason(name: str, value: str) -> str:
 
 
 @checks.register(checks.Tags.security, deploy=True)
+def stripe_is_stripe(app_configs=None, **kwargs):
+    """A warning, not an error: a staging site may run against an emulator on purpose."""
+    warnings = []
+    for number, name in enumerate(("STRIPE_API_BASE", "STRIPE_JS_URL"), start=1):
+        value = getattr(settings, name, "")
+        if not value.startswith("https://"):
+            warnings.append(
+                checks.Warning(
+                    f"{name} is {value}: payments go to an emulator (localstripe), not to Stripe.",
+                    hint=f"Set {name} to Stripe's own address (.env.example shows it).",
+                    id=f"shop.W{number:03d}",
+                )
+            )
+    return warnings
+
+
+@checks.register(checks.Tags.security, deploy=True)
 def secrets_are_private(app_configs=None, **kwargs):
     errors = []
     for number, name in enumerate(PUBLISHED, start=1):

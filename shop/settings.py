@@ -224,7 +224,7 @@ FULFILMENT_BACKEND = env("FULFILMENT_BACKEND", default="email")
 FULFILMENT_EMAIL = env("FULFILMENT_EMAIL", default="warehouse@localhost")
 FULFILMENT_URL = env("FULFILMENT_URL", default="")
 # Signs requests to the warehouse and checks its dispatch reports (HMAC-SHA256).
-FULFILMENT_SECRET = env("FULFILMENT_SECRET", default="development-fulfilment-secret")
+FULFILMENT_SECRET = env("FULFILMENT_SECRET", default="development-fulfilment-secret" if DEBUG else "")
 
 # --- The shop ---------------------------------------------------------------------------
 SHOP_NAME = env("SHOP_NAME", default="Print shop")
@@ -362,7 +362,6 @@ SPECTACULAR_SETTINGS = {
     # security policy, rather than the newest release from a CDN on the admin's origin.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "shop.schema.document_errors"],
 }

@@ -40,15 +40,14 @@ LEAKS = re.compile(
 def _scan_every_log_line(config):
     from pythonjsonlogger.json import JsonFormatter
 
-    from shop.logs import OrderContext, Redact
-
     spec = django_settings.LOGGING["formatters"]["json"]
     path = Path(str(config.rootpath)) / "var" / f"test-logs-{os.getpid()}.jsonl"
     path.parent.mkdir(exist_ok=True)
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(JsonFormatter(spec["fmt"], rename_fields=spec["rename_fields"]))
-    handler.addFilter(OrderContext())
-    handler.addFilter(Redact())
+    [console] = [each for each in logging.getLogger().handlers if each.name == "console"]
+    for each in console.filters:  # the production handler's own filters: a filter dropped from LOGGING shows here
+        handler.addFilter(each)
     handler.setLevel(logging.DEBUG)
     logging.getLogger().addHandler(handler)
     config._log_scan = (handler, path)

@@ -11,6 +11,7 @@ from orders import services as order_services
 from orders.errors import PaymentUnavailable
 from orders.models import OutboxEntry
 from shop import logs
+from shop.errors import ShopError
 
 from . import services as worker_services
 
@@ -26,6 +27,8 @@ def _each(what: str, objects, action) -> int:
             done += 1
         except PaymentUnavailable:
             log.warning("%s: Stripe unavailable for %s; left for the next run", what, obj)
+        except ShopError as error:  # Stripe said no (a refund it refuses): staff were told once
+            log.warning("%s for %s: %s", what, obj, error.message)
         except Exception:
             log.exception("%s failed for %s", what, obj)
     return done

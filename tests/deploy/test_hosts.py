@@ -183,7 +183,8 @@ def deployment(built_image, tmp_path, localstripe_url, s3_server, s3_bucket):
     caddyfile = next(volume.split(":")[0] for volume in SERVICES["caddy"]["volumes"] if volume.endswith("Caddyfile:ro"))
     caddy_env = {
         "PATH": "/usr/bin:/bin", "HOME": str(caddy_folder), "XDG_DATA_HOME": str(caddy_folder / "data"),
-        "XDG_CONFIG_HOME": str(caddy_folder / "config"), **file_values,
+        "XDG_CONFIG_HOME": str(caddy_folder / "config"),
+        **{key: interpolate(value, file_values) for key, value in SERVICES["caddy"]["environment"].items()},
         # The ports compose publishes, and the web host Caddy reaches as web:8000.
         "HTTP_PORT": str(http_port), "HTTPS_PORT": str(https_port), "UPSTREAM": f"127.0.0.1:{web_ports[0]}",
     }  # fmt: skip

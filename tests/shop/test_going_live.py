@@ -38,6 +38,8 @@ def production_env(**overrides) -> dict:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "shop.example.org",
         "CSRF_TRUSTED_ORIGINS": "https://shop.example.org",
+        "STRIPE_API_BASE": "https://api.stripe.com",
+        "STRIPE_JS_URL": "https://js.stripe.com/v3/",
         **generated_secrets(),
         **overrides,
     }
