@@ -24,7 +24,8 @@ SERVER_WORKERS = 40
 
 @pytest.fixture(autouse=True)
 def all_buyers_from_one_address_allowed(settings):
-    settings.ORDER_RATE = "100000/m"  # every thread here comes from 127.0.0.1
+    settings.ORDER_RATE = "100000/m"  # every thread here comes from 127.0.0.1, with one email address
+    settings.HOLD_MAX_COPIES_PER_BUYER = 100000
 
 
 def buyers(bodies):
