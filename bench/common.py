@@ -57,6 +57,7 @@ def production_env(*, web_port: int, database_url: str | None = None, **extra: s
         "VAR_DIR": str(ROOT / "var" / "bench"),
         # Every simulated client comes from 127.0.0.1: no per-address limits in a benchmark.
         "ORDER_RATE": "1000000/m",
+        "HOLD_MAX_COPIES_PER_BUYER": "1000000",
         "PAY_RATE": "1000000/m",
         "STATUS_RATE": "1000000/m",
         **extra,
