@@ -138,9 +138,9 @@ class Order(models.Model):
     request_fingerprint = models.CharField(max_length=64, blank=True)
     # Whether the order's copies are taken out of stock: from placing on, within the hold policy
     # (services.order_place); otherwise only once it is paid (a bulk order, a title mostly held).
-    holds_stock = models.BooleanField(default=True)
+    holds_stock = models.BooleanField(default=True, db_default=True)
     # Who placed it, as a keyed hash of the client's address: enough to count an address's holds.
-    placed_from = models.CharField(max_length=64, blank=True, db_index=True)
+    placed_from = models.CharField(max_length=64, blank=True, db_index=True, db_default="")
 
     needs_attention = models.BooleanField(default=False, db_index=True)
     attention_reason = models.TextField(blank=True)
