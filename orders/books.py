@@ -90,10 +90,13 @@ def _orders_hold_their_copies():
     for number, isbn, delta in movements.values_list("order_number", "publication__isbn", "delta").iterator():
         taken[number, isbn] -= delta
     ordered: dict[tuple[str, str], int] = defaultdict(int)
-    statuses = dict(Order.objects.values_list("number", "status"))
-    unheld = set(Order.objects.filter(status=Order.Status.PENDING_PAYMENT, holds_stock=False).values_list("number", flat=True))
+    statuses, holding = {}, set()
+    for number, status, holds_stock in Order.objects.values_list("number", "status", "holds_stock").iterator():
+        statuses[number] = status
+        if status in HOLDS_STOCK and holds_stock:  # an unpaid bulk order holds nothing until paid
+            holding.add(number)
     for number, isbn, quantity in OrderLine.objects.values_list("order__number", "isbn", "quantity").iterator():
-        ordered[number, isbn] += quantity if statuses[number] in HOLDS_STOCK and number not in unheld else 0
+        ordered[number, isbn] += quantity if number in holding else 0
     for number, isbn in sorted(set(taken) | set(ordered)):
         if taken[number, isbn] != ordered[number, isbn]:
             yield Problem(

@@ -5,7 +5,7 @@ from django_countries.fields import CountryField
 
 from catalogue import isbn as isbn_rules
 
-from .models import DeliveryMethod, DeliveryZone
+from .models import DeliveryMethod, DeliveryZone, Order
 
 
 class AddToBasketForm(forms.Form):
@@ -17,7 +17,7 @@ class AddToBasketForm(forms.Form):
 
 
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(help_text="For your confirmation and dispatch emails.", max_length=254)
+    email = forms.EmailField(help_text="For your confirmation and dispatch emails.", max_length=Order._meta.get_field("email").max_length)
     name = forms.CharField(label="Full name", max_length=150)
     line1 = forms.CharField(label="Address line 1", max_length=200)
     line2 = forms.CharField(label="Address line 2 (optional)", max_length=200, required=False)

@@ -231,10 +231,10 @@ def _address_key(client_address: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), client_address.encode(), hashlib.sha256).hexdigest()
 
 
-def _held(orders) -> int:
-    """Copies the unpaid, holding orders among `orders` hold."""
+def _held(**lines) -> int:
+    """Copies held by unpaid orders that hold their copies, among the order lines `lines` selects."""
     held = OrderLine.objects.filter(
-        order__in=orders.filter(status=Order.Status.PENDING_PAYMENT, holds_stock=True)
+        order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True, **lines
     ).aggregate(copies=Sum("quantity"))["copies"]
     return held or 0
 
@@ -246,17 +246,15 @@ def _holds_copies(*, email: str, placed_from: str, items, bulk: bool) -> bool:
         return False
     copies = sum(quantity for _, quantity in items)
     limit = settings.HOLD_MAX_COPIES_PER_BUYER
-    buyers = [("email address", Order.objects.filter(email__iexact=email))]
+    buyers = [("email address", {"order__email__iexact": email})]
     if placed_from:
-        buyers.insert(0, ("address", Order.objects.filter(placed_from=placed_from)))
-    for by, orders in buyers:
-        held = _held(orders)
+        buyers.insert(0, ("address", {"order__placed_from": placed_from}))
+    for by, lines in buyers:
+        held = _held(**lines)
         if held + copies > limit:
             raise HoldLimitReached(by=by, held=held, limit=limit)
     for publication, quantity in items:
-        held_for_title = OrderLine.objects.filter(
-            publication=publication, order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True
-        ).aggregate(copies=Sum("quantity"))["copies"] or 0
+        held_for_title = _held(publication=publication)
         share = max(1, int(settings.HOLD_MAX_SHARE * (publication.stock + held_for_title)))
         if held_for_title + quantity > share:
             return False

@@ -7,7 +7,7 @@ sync server they belong behind a proxy that buffers slow clients (Caddy in docke
 
 import os
 
-from shop.startup import available_cpus, refuse_unsafe_start
+from shop.startup import available_cpus
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "sync"
@@ -16,7 +16,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 # docker-compose.yml's stop_grace_period for web is longer than this.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 # Load the app once in the master: a recycled worker is then a fork, not a fresh Django start
-# (without it, recycling every few thousand requests showed as one-second p99 stalls).
+# (without it, recycling every few thousand requests showed as one-second p99 stalls). Loading
+# it is also where the master refuses to start on a published secret (shop/wsgi.py).
 preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
 max_requests_jitter = max_requests // 10
@@ -26,8 +27,3 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no acces
 # The path without its query string, and no Referer: an order's status link carries its token
 # in the query string, and the pages it links to would show it as their Referer.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
-
-
-def on_starting(server):
-    """With DEBUG off, refuse to serve on a failing deploy check (a published secret, say)."""
-    refuse_unsafe_start("gunicorn")

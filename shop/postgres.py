@@ -1,6 +1,7 @@
 """What the backup and restore commands need to reach PostgreSQL with its own client tools."""
 
 import os
+import subprocess
 from urllib.parse import quote
 
 from django.core.management.base import CommandError
@@ -29,3 +30,15 @@ def url_for(settings_dict: dict, database: str) -> str:
     credentials = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
     return f"postgres://{credentials}{settings_dict.get('HOST') or ''}{port}/{database}"
+
+
+def run_client(command: list[str], env: dict, what: str) -> None:
+    """Run one of PostgreSQL's client tools; its own error, named, if it fails."""
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise CommandError(f"{what} failed: {result.stderr.strip()}")
+
+
+def dump(settings_dict: dict, output: str) -> None:
+    """The database to `output` in pg_dump's custom format (pg_restore reads it)."""
+    run_client(["pg_dump", "--format=custom", "--no-owner", "--file", output, settings_dict["NAME"]], client_env(settings_dict), "pg_dump")

@@ -1,11 +1,9 @@
 """Dump the shop's PostgreSQL database to a file (pg_dump's custom format)."""
 
-import subprocess
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import connection
 
-from shop.postgres import client_env, require_postgres
+from shop.postgres import dump, require_postgres
 
 
 class Command(BaseCommand):
@@ -16,10 +14,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, output, **options):
         require_postgres(connection)
-        result = subprocess.run(
-            ["pg_dump", "--format=custom", "--no-owner", "--file", output, connection.settings_dict["NAME"]],
-            env=client_env(connection.settings_dict), capture_output=True, text=True,
-        )  # fmt: skip
-        if result.returncode:
-            raise CommandError(f"pg_dump failed: {result.stderr.strip()}")
+        dump(connection.settings_dict, output)
         self.stdout.write(f"Database {connection.settings_dict['NAME']} dumped to {output}")

@@ -12,7 +12,7 @@ import psycopg
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from shop.postgres import client_env, require_postgres, url_for
+from shop.postgres import client_env, dump, require_postgres, run_client, url_for
 
 
 class Command(BaseCommand):
@@ -23,24 +23,24 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dump", help="A pg_dump --format=custom file (default: dump the database now).")
+        parser.add_argument("--dump", dest="dump_file", help="A pg_dump --format=custom file (default: dump the database now).")
         parser.add_argument("--keep", action="store_true", help="Keep the restored copy for a look.")
 
-    def handle(self, *args, dump, keep, **options):
+    def handle(self, *args, dump_file, keep, **options):
         require_postgres(connection)
         source = connection.settings_dict
         copy = f"{source['NAME']}_restore_drill_{int(time.time())}"
         env = client_env(source)
         with tempfile.TemporaryDirectory() as folder:
-            if not dump:
-                dump = str(Path(folder) / "shop.dump")
-                self._run(["pg_dump", "--format=custom", "--no-owner", "--file", dump, source["NAME"]], env, "pg_dump")
-                self.stdout.write(f"Dumped {source['NAME']} ({Path(dump).stat().st_size:,} bytes)")
+            if not dump_file:
+                dump_file = str(Path(folder) / "shop.dump")
+                dump(source, dump_file)
+                self.stdout.write(f"Dumped {source['NAME']} ({Path(dump_file).stat().st_size:,} bytes)")
             admin = psycopg.connect(url_for(source, "postgres"), autocommit=True)
             admin.execute(f'CREATE DATABASE "{copy}"')
             try:
                 started = time.monotonic()
-                self._run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", copy, dump], env, "pg_restore")
+                run_client(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", copy, dump_file], env, "pg_restore")
                 self.stdout.write(f"Restored into {copy} in {time.monotonic() - started:.1f} s")
                 books = subprocess.run(
                     [sys.executable, "-m", "django", "check_books"],
@@ -54,8 +54,3 @@ class Command(BaseCommand):
                     admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
                 admin.close()
         self.stdout.write(self.style.SUCCESS(f"Restore drill passed: the copy restored and its books balance{f' (kept as {copy})' if keep else ''}."))
-
-    def _run(self, command, env, what):
-        result = subprocess.run(command, env=env, capture_output=True, text=True)
-        if result.returncode:
-            raise CommandError(f"{what} failed: {result.stderr.strip()}")
