@@ -75,9 +75,10 @@ class CommentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["name", "job_title", "organisation", "body", "created", "email", "website"]
-        read_only_fields = ["created"]
-        extra_kwargs = {"email": {"write_only": True}}
+        fields = ["number", "name", "job_title", "organisation", "body", "created", "email", "website"]
+        read_only_fields = ["number", "created"]
+        # Comments imported from old pages have no email; a reader must still give one.
+        extra_kwargs = {"email": {"write_only": True, "required": True, "allow_blank": False}}
 
 
 class StockMovementSerializer(serializers.ModelSerializer):
@@ -132,7 +133,11 @@ _COMMENT_ACCEPTED = inline_serializer(
 
 
 class PublicationComments(generics.ListCreateAPIView):
-    """Approved comments, oldest first. A new comment waits for moderation before it is shown."""
+    """Approved comments in the order of their numbers (oldest first). A new comment waits for moderation before it is shown.
+
+    `number` is unique across the shop and stays the comment's for good: the publication's page
+    shows it at #comment-{number}. `created` is null for comments imported from the publisher's
+    old pages, which give no date."""
 
     serializer_class = CommentSerializer
 

@@ -1,9 +1,22 @@
 """The catalogue's query parameters (search, topic, ordering), shared by the API and the catalogue page."""
 
 import django_filters
+from django.db.models import F
 
 from .models import Publication, Topic
 from .selectors import publication_search
+
+
+class UndatedLastOrderingFilter(django_filters.OrderingFilter):
+    """Publications without a date come last whichever way dates are sorted (SQLite and
+    PostgreSQL disagree on where NULL goes otherwise)."""
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        if value.lstrip("-") != "published":
+            return value
+        published = F("published")
+        return published.desc(nulls_last=True) if value.startswith("-") else published.asc(nulls_last=True)
 
 
 class PublicationFilter(django_filters.FilterSet):
@@ -11,7 +24,7 @@ class PublicationFilter(django_filters.FilterSet):
     topic = django_filters.ModelChoiceFilter(
         field_name="topics", queryset=Topic.objects.all(), to_field_name="slug", label="Topic (slug)"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = UndatedLastOrderingFilter(
         fields=(("price", "price"), ("title", "title"), ("published", "published")),
         label="Order by price, -price, title, -title, published or -published",
     )

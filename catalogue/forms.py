@@ -32,5 +32,9 @@ class CommentForm(forms.ModelForm):
         labels = {"body": "Comment", "email": "Email (never shown)"}
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True  # only comments imported from old pages go without
+
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))

@@ -10,11 +10,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from . import comment_numbers
 from .isbn import ISBNField, hyphenate
 
 
@@ -44,7 +45,9 @@ class Publication(models.Model):
     policy_implications = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True, validators=[_list_of_strings])
     topics = models.ManyToManyField(Topic, related_name="publications", blank=True)
-    published = models.DateField("publication date")
+    published = models.DateField(
+        "publication date", null=True, blank=True, help_text="Empty when not known (an imported page gives none)."
+    )
     pages = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     price = models.DecimalField(
         "print price (£)", max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
@@ -67,12 +70,15 @@ class Publication(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-published", "title", "id"]
+        # Newest first; publications without a date come last.
+        ordering = [F("published").desc(nulls_last=True), "title", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="publication_stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="publication_price_not_negative"),
         ]
         indexes = [
+            # On PostgreSQL migration 0003 builds it as (published DESC NULLS LAST, title, id),
+            # the order above; SQLite cannot index NULLS LAST and sorts NULL last in DESC anyway.
             models.Index(fields=["-published", "title", "id"], name="publication_catalogue_order"),
             models.Index(fields=["price"], name="publication_price"),
             models.Index(fields=["title"], name="publication_title"),
@@ -187,28 +193,44 @@ class StockMovement(models.Model):
 
 
 class Comment(models.Model):
-    """A reader's comment on a publication; shown only once staff approve it."""
+    """A reader's comment on a publication; shown only once staff approve it.
+
+    Its number is unique across the shop and never changes: the page links to each comment
+    as #comment-{number}, and comments imported from the publisher's old pages keep the
+    numbers other sites link to. New comments take the next number (comment_numbers).
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting moderation"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
+    number = models.PositiveIntegerField(unique=True, editable=False)
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="comments")
     name = models.CharField(max_length=100)
-    email = models.EmailField(help_text="Never shown to readers.")
+    email = models.EmailField(blank=True, help_text="Never shown to readers; empty for comments imported from old pages.")
     job_title = models.CharField(max_length=100, blank=True)
     organisation = models.CharField(max_length=150, blank=True)
     body = models.TextField(max_length=5000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created = models.DateTimeField(default=timezone.now)
+    created = models.DateTimeField(default=timezone.now, null=True, blank=True)
     moderated_at = models.DateTimeField(null=True, blank=True)
     moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
-        ordering = ["created", "id"]
-        indexes = [models.Index(fields=["publication", "status", "created"])]
+        ordering = ["number"]
+        indexes = [models.Index(fields=["publication", "status", "number"], name="comment_page_order")]
 
     def __str__(self):
-        return f"{self.name} on {self.publication}"
+        return f"#{self.number} {self.name} on {self.publication}"
+
+    def get_absolute_url(self):
+        return f"{self.publication.get_absolute_url()}#comment-{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.number is not None:
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):  # on SQLite, the write lock covers number and insert
+            self.number = comment_numbers.next_number(using=kwargs.get("using"))
+            super().save(*args, **kwargs)

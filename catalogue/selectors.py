@@ -52,7 +52,7 @@ def publication_by_isbn(raw: str, queryset: QuerySet | None = None) -> Publicati
 
 
 def comments_approved(publication: Publication) -> QuerySet:
-    return publication.comments.filter(status=Comment.Status.APPROVED).order_by("created", "id")
+    return publication.comments.filter(status=Comment.Status.APPROVED).order_by("number")
 
 
 def publications_low_on_stock() -> QuerySet:
