@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Subquery
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
@@ -12,6 +15,7 @@ from .cache import catalogue_changed
 from .errors import InsufficientStock
 from .forms import LinesField
 from .models import Comment, PriceChange, Publication, StockMovement, Topic
+from .pages import PageError, parse_bytes
 from .resources import FILE_FORMATS, PublicationResource
 
 
@@ -22,6 +26,28 @@ class PublicationForm(forms.ModelForm):
     class Meta:
         model = Publication
         fields = "__all__"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PagesField(forms.FileField):
+    """One or more files chosen together."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(PagesField, self).clean(file, initial) for file in files]
+
+
+class PagesImportForm(forms.Form):
+    files = PagesField(
+        label="Pages",
+        help_text="One or more .txt files, each a publication page as the old website shows it.",
+        widget=MultipleFileInput(attrs={"accept": ".txt,text/plain"}),
+    )
 
 
 class ChangesCatalogue:
@@ -160,6 +186,55 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
         url = reverse("admin:catalogue_stockmovement_changelist") + f"?publication__id__exact={publication.pk}"
         return format_html('<a href="{}">All stock movements</a>', url)
 
+    change_list_template = "admin/catalogue/publication/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_pages_view)
+        return [path("import-pages/", view, name="catalogue_publication_import_pages")] + super().get_urls()
+
+    def has_import_pages_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_import_pages_permission": self.has_import_pages_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_pages_view(self, request):
+        """manage.py import_pages, from the admin: all files or none, each problem with its file and line."""
+        if not self.has_import_pages_permission(request):
+            raise PermissionDenied
+        form = PagesImportForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            pages = []
+            for upload in form.cleaned_data["files"]:
+                try:
+                    pages.append(parse_bytes(upload.name, upload.read()))
+                except PageError as error:
+                    problems.append(str(error))
+            if not problems:
+                try:
+                    imported = services.pages_import(pages=pages, by=request.user)
+                except PageError as error:
+                    problems.append(str(error))
+                else:
+                    self.message_user(
+                        request,
+                        f"Imported {len(pages)} page(s): {imported.publications_new} new and "
+                        f"{imported.publications_updated} updated publication(s), {imported.comments_new} new and "
+                        f"{imported.comments_updated} updated comment(s); the rest unchanged.",
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:catalogue_publication_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import publication pages",
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalogue/publication/import_pages.html", context)
+
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, StockLedgerInline) and obj is not None and obj.pk:
@@ -225,12 +300,13 @@ class TopicAdmin(ChangesCatalogue, admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ChangesCatalogue, admin.ModelAdmin):
-    list_display = ["name", "organisation", "publication", "status", "created", "excerpt"]
+    list_display = ["number", "name", "organisation", "publication", "status", "created", "excerpt"]
+    list_display_links = ["number", "name"]
     list_filter = ["status", "created"]
     list_select_related = ["publication"]
-    search_fields = ["name", "email", "organisation", "body", "publication__title"]
+    search_fields = ["=number", "name", "email", "organisation", "body", "publication__title"]
     # Status changes only through the approve/reject actions, which record who moderated.
-    readonly_fields = ["publication", "status", "ip_address", "created", "moderated_at", "moderated_by"]
+    readonly_fields = ["number", "publication", "status", "ip_address", "created", "moderated_at", "moderated_by"]
     actions = ["approve", "reject"]
 
     @admin.display(description="comment")

@@ -1,13 +1,19 @@
 """The catalogue's writes: one function per business action, each in one transaction."""
 
+from collections import Counter
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
+from . import comment_numbers
 from .cache import catalogue_changed
 from .errors import InsufficientStock
 from .models import Comment, PriceChange, Publication, StockMovement
+from .pages import Page, PageError
 
 
 @transaction.atomic
@@ -98,3 +104,124 @@ def comments_moderate(*, comments, status: str, by) -> int:
         changed = comments.exclude(status=status).update(status=status, moderated_at=timezone.now(), moderated_by=by)
         catalogue_changed()
     return changed
+
+
+@dataclass
+class PagesImported:
+    """What an import did, counted."""
+
+    publications_new: int = 0
+    publications_updated: int = 0
+    publications_unchanged: int = 0
+    comments_new: int = 0
+    comments_updated: int = 0
+    comments_unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.publications_new or self.publications_updated or self.comments_new or self.comments_updated)
+
+
+# What a page gives. Authors, date, topics, stock and VAT are not on it: an import leaves them
+# as they are (a new publication starts without authors or date).
+PAGE_FIELDS = ("title", "subtitle", "summary", "key_findings", "policy_implications", "price", "pages")
+PAGE_COMMENT_FIELDS = ("name", "job_title", "organisation", "body")
+
+
+@transaction.atomic
+def pages_import(*, pages: list[Page], by=None) -> PagesImported:
+    """Create or update each page's publication (by ISBN) and its comments (by number), all
+    pages or none: the first fact the shop refuses raises PageError naming its file and line,
+    and nothing is written.
+
+    Comments arrive approved, keep their numbers, and are never deleted, so readers' comments
+    survive a re-import; a number already taken by a comment made in the shop, or by one on
+    another publication, is refused. Importing the same pages again changes nothing."""
+    _pages_check_together(pages)
+    imported = PagesImported()
+    for page in pages:
+        publication = _page_publication(page, by=by, imported=imported)
+        _page_comments(page, publication, by=by, imported=imported)
+    highest = max((comment.number for page in pages for comment in page.comments), default=None)
+    if highest is not None:
+        comment_numbers.move_past(highest)
+    if imported.changed:
+        catalogue_changed()
+    return imported
+
+
+def _pages_check_together(pages: list[Page]) -> None:
+    isbns = Counter(page.isbn for page in pages)
+    numbers = Counter(comment.number for page in pages for comment in page.comments)
+    for page in pages:
+        if isbns[page.isbn] > 1:
+            others = [other.path for other in pages if other.isbn == page.isbn and other is not page]
+            raise PageError(page.path, page.lines["isbn"], f"{others[0]} has the same ISBN: give each publication once.")
+        for comment in page.comments:
+            if numbers[comment.number] > 1:
+                raise PageError(page.path, comment.line, f"comment #{comment.number} is on another page given too.")
+
+
+def _page_publication(page: Page, *, by, imported: PagesImported) -> Publication:
+    publication = Publication.objects.filter(isbn=page.isbn).first()
+    if publication is None:
+        publication = Publication(isbn=page.isbn, slug=_free_slug(page.title))
+        imported.publications_new += 1
+    elif all(getattr(publication, name) == getattr(page, name) for name in PAGE_FIELDS):
+        imported.publications_unchanged += 1
+        return publication
+    else:
+        imported.publications_updated += 1
+    for name in PAGE_FIELDS:
+        setattr(publication, name, getattr(page, name))
+    try:
+        return publication_save(publication=publication, by=by)
+    except ValidationError as error:
+        name, messages = next(iter(error.message_dict.items()))
+        raise PageError(page.path, page.lines.get(name, page.lines["isbn"]), f"{name}: {' '.join(messages)}") from None
+
+
+def _free_slug(title: str) -> str:
+    base = slugify(title)[:240] or "publication"
+    slug, n = base, 1
+    while Publication.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _page_comments(page: Page, publication: Publication, *, by, imported: PagesImported) -> None:
+    existing = Comment.objects.select_related("publication").in_bulk([comment.number for comment in page.comments], field_name="number")
+    for given in page.comments:
+        comment = existing.get(given.number)
+        if comment is not None and comment.publication_id != publication.pk:
+            raise PageError(page.path, given.line, f"comment #{given.number} is already on «{comment.publication}».")
+        if comment is not None and comment.email:
+            raise PageError(
+                page.path, given.line, f"comment #{given.number} is already taken by a reader's comment made in the shop."
+            )
+        if comment is None:
+            comment = Comment(
+                number=given.number,
+                publication=publication,
+                email="",
+                created=None,  # the page gives no date
+                status=Comment.Status.APPROVED,
+                moderated_at=timezone.now(),
+                moderated_by=by,
+            )
+            imported.comments_new += 1
+        elif all(getattr(comment, name) == getattr(given, name) for name in PAGE_COMMENT_FIELDS):
+            imported.comments_unchanged += 1
+            continue
+        else:
+            imported.comments_updated += 1
+        for name in PAGE_COMMENT_FIELDS:
+            setattr(comment, name, getattr(given, name))
+        try:
+            # The body's length limit is for readers' new comments; an old page's comment comes whole.
+            comment.full_clean(exclude=["body"], validate_unique=False)
+        except ValidationError as error:
+            name, messages = next(iter(error.message_dict.items()))
+            raise PageError(page.path, given.line, f"comment #{given.number}: {name}: {' '.join(messages)}") from None
+        comment.save()

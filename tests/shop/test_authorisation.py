@@ -143,6 +143,10 @@ ROWS += [
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403), data={}),  # staff: the form asks again for the file
     Row("admin/catalogue/publication/export/", "get", "/admin/catalogue/publication/export/",
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
+    Row("admin/catalogue/publication/import-pages/", "get", "/admin/catalogue/publication/import-pages/",
+        who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
+    Row("admin/catalogue/publication/import-pages/", "post", "/admin/catalogue/publication/import-pages/",
+        who(TO_LOGIN, TO_LOGIN, 403, 200, 403), data={}),  # staff: the form asks for the files
     Row("admin/auth/user/<id>/password/", "get", "/admin/auth/user/{user}/password/",
         who(TO_LOGIN, TO_LOGIN, 403, 403, 403)),
     # An authenticator's secret as a QR code: superusers only (they enrol people; `otp_setup` too).

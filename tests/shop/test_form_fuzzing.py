@@ -39,6 +39,14 @@ VALUES = st.one_of(
 )
 
 
+# A publication page in the importer's form; {} is where the fuzzed text goes (title and a comment).
+PAGE = (
+    "Title {0}\n\nSubtitle\nComments: 1\nA summary.\n\nKey findings\n\n  • A finding.\n\n"
+    "Print copy: £8.50 | Buy\n\nNo. of pages: 52\n\nISBN: 978 1 909029 08 8\n\nComments\n\n"
+    "#40464 A Name {0}\nJob\nPlace\n\nThe comment {0}.\n\nAdd new comment"
+)
+
+
 @dataclass
 class Case:
     """A form: where the page is, which form on it, and which fields to fuzz (the rest as shown)."""
@@ -86,6 +94,10 @@ CASES = [
          files={"import_file": st.one_of(st.sampled_from(BOUNDARY), st.text(max_size=2000)).map(
              lambda body: "isbn,title,price,stock\n9781909029088," + body + ",8.50,10\n")},
          examples=[{"format": "0", "import_file": "isbn,title\n\x00,=HYPERLINK(1)\n"}]),
+    Case("page import", "/admin/catalogue/publication/import-pages/", "#content form", [], staff=True,
+         files={"files": st.one_of(st.sampled_from(BOUNDARY), st.text(max_size=2000)).map(lambda text: PAGE.format(text))},
+         examples=[{"files": PAGE.format("\x00")}, {"files": PAGE.replace("#40464", "#99999999999")},
+                   {"files": PAGE.replace("52", "9" * 30)}, {"files": PAGE.format("x" * 300)}]),
     Case("report download", "/admin/orders/reportdownload/export/", "#content form", ["report", "start", "end", "format"],
          staff=True, examples=[{"start": "9" * 5000}, {"end": "2026-13-45"}, {"report": "orders\x00"}]),
 ]  # fmt: skip
