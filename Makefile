@@ -17,9 +17,15 @@ install: $(INSTALLED)
 migrate: install
 	python manage.py migrate --noinput
 
+# The publisher's own pages (plain text, as its website shows them), imported over the demo
+# catalogue when the folder is there.
+SEEDS ?= ../shared/seeds
+
 # Web app, Celery worker, beat and localstripe, side by side (Procfile.dev); Ctrl-C stops them all.
 run: migrate
 	python manage.py load_demo_catalogue
+	@if ls $(SEEDS)/*.txt >/dev/null 2>&1; then python manage.py import_pages $(SEEDS)/*.txt; \
+	else echo "No publisher pages in $(SEEDS): the demo catalogue alone."; fi
 	python manage.py load_demo_users
 	@echo
 	@echo "  The shop is at      http://127.0.0.1:8000/"

@@ -16,50 +16,69 @@ TOPICS = [
     ("Communities and inequalities", "communities"),
 ]
 
+# Comments the demo once made up for the publisher's real page; the loader removes them from
+# databases that still have them (the page's real comments come from import_pages).
+RETIRED_COMMENTS = [("9781909029088", "Dr Sarah Okafor"), ("9781909029088", "James Whitcombe")]
+
 PUBLICATIONS = [
     {
         "isbn": "9781909029088",
         "title": "Patient-centred leadership",
         "subtitle": "Rediscovering our purpose",
-        "authors": ["Michael West", "Regina Eckert", "Katy Steward", "Bernadette Pasmore"],
+        "authors": [],  # the publisher's page names none
         "topics": ["leadership", "quality-safety"],
-        "published": "2014-05-15",
+        "published": None,  # nor gives a date
         "pages": 52,
         "price": "8.50",
         "stock": 120,
+        # The publisher's own text, as on its page (../shared/seeds/): `make run` imports that page
+        # with its comments when the folder is there, and this is the same text without it.
         "summary": (
-            "Caring for patients is the core purpose of health services, yet staff describe cultures in which "
-            "targets, fear and top-down control crowd out compassion. This report draws on interviews with "
-            "leaders and frontline teams across acute, community and mental health trusts to show what "
-            "patient-centred leadership looks like in practice, and how boards can build it."
+            "This report summarises the main findings of the Francis Inquiry into the failings of care at Mid"
+            " Staffordshire in relation to NHS leadership and culture. It sets out what needs to be done to "
+            "avoid similar failures in future, focusing on the role of three key 'lines of defence' against "
+            "poor-quality care: frontline clinical teams, the boards leading NHS organisations, and national "
+            "organisations responsible for overseeing the commissioning, regulation and provision of care.\n\n"
+            "The report presents findings from The King's Fund's 2013 leadership survey. It also highlights "
+            "the lessons that can be learnt from the experiences of high-performing health care organisations"
+            " in other countries that have succeeded in developing effective leadership and a culture that "
+            "puts patients' needs first."
         ),
         "key_findings": [
-            "Where leaders put the quality of care first, staff engagement and patient satisfaction rise together.",
-            "Command-and-control leadership produces short-term compliance but long-term disengagement and poorer care.",
-            "Collective leadership, in which everyone takes responsibility for the success of the whole organisation, "
-            "is more effective than relying on a few heroic individuals.",
-            "Compassion towards staff is reflected in how staff treat patients.",
+            (
+                "The leadership of the NHS at a national level needs to create conditions in which local "
+                "organisations have the freedom to deliver consistently high standards of care and where the "
+                "needs of patients come first."
+            ),
+            (
+                "The quality of care provided by NHS organisations should, first and foremost, be a corporate "
+                "responsibility under the leadership of boards, who must lead by example by focusing on the "
+                "quality and safety of care."
+            ),
+            (
+                "Leaders need to value and support frontline staff and ensure the main focus is on patients and "
+                "their care."
+            ),
+            (
+                "Leadership development should give priority to supporting leaders at all levels to be patient-"
+                "centred and to ensure that staff have the time and resources required to deliver high-quality "
+                "care."
+            ),
+            (
+                "Patient leaders should work alongside NHS leaders to support the transformation called for in "
+                "the Francis Inquiry report."
+            ),
         ],
         "policy_implications": (
-            "National bodies should model the behaviours they expect of providers: fewer top-down targets, more "
-            "support for improvement. Boards should measure staff engagement as seriously as finance and "
-            "performance, and invest in leadership development for clinical teams, not only for executives."
+            "The NHS at national level must shift the predominant organisational culture from one focused on "
+            "meeting externally imposed standards and targets to one in which NHS leaders and frontline "
+            "clinical teams are committed to improving care and putting patients' needs first, working "
+            "together to access the support they need to do so.\n\n"
+            "NHS organisations must abandon the traditional individualistic model of leadership and embrace a"
+            " leadership style that is shared, distributed and adaptive. Board members in particular are "
+            "responsible for setting the tone for their organisational culture, and should do more to "
+            "actively seek and listen to the views of patients, governors, commissioners and staff."
         ),
-        "comments": [
-            {
-                "name": "Dr Sarah Okafor",
-                "job_title": "Medical Director",
-                "organisation": "Northfield Community Health NHS Trust",
-                "body": "We used this report to frame our board development programme. The chapter on collective "
-                "leadership gave our clinical directors a shared language for what they had been trying to do.",
-            },
-            {
-                "name": "James Whitcombe",
-                "job_title": "Ward Manager",
-                "organisation": "St Aidan's Hospital",
-                "body": "Short, readable and honest about how hard this is on a busy ward. I've bought copies for the team.",
-            },
-        ],
     },
     {
         "isbn": "9781909029019",

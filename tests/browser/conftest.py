@@ -10,6 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
 from shop.csp import content_security_policy
+from tests.seeds import PAGES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -58,11 +59,14 @@ def chromium():
 
 @pytest.fixture
 def shop(live_server, stripe_webhooks, localstripe_url, smtp_server, workers, settings):
-    """The shop at live_server.url with the demo catalogue; returns its base URL."""
+    """The shop at live_server.url with the demo catalogue and the publisher's pages, as `make run`
+    loads them; returns its base URL."""
     settings.STRIPE_JS_URL = f"{localstripe_url}/js.stripe.com/v3/"
     settings.CONTENT_SECURITY_POLICY = content_security_policy(stripe_js_url=settings.STRIPE_JS_URL, stripe_api_base=localstripe_url)
     settings.SHOP_URL = live_server.url
     call_command("load_demo_catalogue", verbosity=0)
+    if PAGES:
+        call_command("import_pages", *map(str, PAGES), verbosity=0)
     return live_server.url
 
 

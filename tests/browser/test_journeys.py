@@ -127,8 +127,9 @@ def test_a_reader_comment_appears_once_staff_approve_it(shop, journey):
     UserFactory(username="editor", is_staff=True, is_superuser=True)
     reader = journey("comment")
     page = reader.page
+    shown = Comment.objects.filter(publication__slug=SEED, status=Comment.Status.APPROVED).count()
     page.goto(f"{shop}/publications/{SEED}/")
-    expect(page.locator("#comments-heading")).to_have_text("Comments (2)")
+    expect(page.locator(".comment-count")).to_have_text(f"Comments: {shown}")
     for field, value in {"name": "Dr Asha Patel", "email": "asha@example.org", "job_title": "Director of Nursing", "organisation": "Riverside Trust", "body": "A clear guide for our board."}.items():
         page.fill(f"#id_{field}", value)
     page.click("text=Post comment")
@@ -146,8 +147,15 @@ def test_a_reader_comment_appears_once_staff_approve_it(shop, journey):
     staff.shot("approved")
 
     page.reload()
-    expect(page.locator("#comments-heading")).to_have_text("Comments (3)")
-    expect(page.locator("#comments")).to_contain_text("Dr Asha Patel, Director of Nursing, Riverside Trust")
+    expect(page.locator(".comment-count")).to_have_text(f"Comments: {shown + 1}")
+    number = Comment.objects.get(name="Dr Asha Patel").number
+    page.click(".comment-count a")
+    expect(page).to_have_url(re.compile("#comments$"))
+    page.goto(f"{shop}/publications/{SEED}/#comment-{number}")  # the comment's own address
+    expect(page.locator(f"#comment-{number}")).to_be_in_viewport()
+    expect(page.locator(f"#comment-{number} .comment-author")).to_have_text(f"#{number} Dr Asha Patel")
+    expect(page.locator(f"#comment-{number} .job-title")).to_have_text("Director of Nursing")
+    expect(page.locator(f"#comment-{number} .organisation")).to_have_text("Riverside Trust")
     reader.shot("comment-shown")
 
 

@@ -282,7 +282,7 @@ def test_comments_list_shows_approved_comments_without_email(api, seed):
 
     assert response.data["count"] == 1
     comment = response.data["results"][0]
-    assert set(comment) == {"name", "job_title", "organisation", "body", "created"}
+    assert set(comment) == {"number", "name", "job_title", "organisation", "body", "created"}
     assert (comment["name"], comment["job_title"], comment["organisation"]) == ("Dr Okafor", "Medical Director", "A Trust")
 
 

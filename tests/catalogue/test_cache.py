@@ -119,7 +119,7 @@ def test_the_publication_page_shows_a_price_change_and_an_approved_comment_at_on
 
     text = client.get(page).text
     assert "Print copy: £9.40" in text
-    assert "Worth reading" in text and "Comments (1)" in text
+    assert "Worth reading" in text and "Comments: 1" in text
 
 
 def test_a_cached_publication_page_costs_one_query(client, seed, django_assert_num_queries):

@@ -65,10 +65,11 @@ def test_publication_page_shows_what_a_reader_expects(client, seed):
         "Boards should measure engagement.",
         "Print copy: £8.50",
         ">Buy</button>",
-        "<dd>52</dd>",
-        "978-1-909029-08-8",
-        "Comments (1)",
-        "Dr Sarah Okafor</strong>, Medical Director, Northfield Trust",
+        "No. of pages: 52",
+        "ISBN: <span class=\"isbn\">978-1-909029-08-8</span>",
+        '<a href="#comments">Comments: 1</a>',
+        "<strong>Dr Sarah Okafor</strong>",
+        '<span class="job-title">Medical Director</span><br><span class="organisation">Northfield Trust</span>',
         "Add new comment",
         "csrfmiddlewaretoken",
     ]:
@@ -113,13 +114,13 @@ def test_posted_comment_is_invisible_until_approved(client, seed, django_capture
 
     assert "awaiting moderation" in response.text
     assert "Very useful." not in response.text
-    assert "Comments (0)" in response.text
+    assert "Comments: 0" in response.text
 
     with django_capture_on_commit_callbacks(execute=True):
         services.comments_moderate(comments=Comment.objects.all(), status=Comment.Status.APPROVED, by=None)
     page = client.get("/publications/patient-centred-leadership/").text
     assert "Very useful." in page
-    assert "Comments (1)" in page
+    assert "Comments: 1" in page
     assert "reader@example.org" not in page
 
 

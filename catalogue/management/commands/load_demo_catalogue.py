@@ -8,12 +8,15 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from catalogue import services
-from catalogue.demo.data import PUBLICATIONS, TOPICS
+from catalogue.demo.data import PUBLICATIONS, RETIRED_COMMENTS, TOPICS
 from catalogue.models import Comment, Publication, StockMovement, Topic
 
 
 class Command(BaseCommand):
-    help = "Load (or refresh) the demo catalogue of publications, topics and approved comments."
+    help = (
+        "Load (or refresh) the demo catalogue of publications and topics. The publisher's real page and "
+        "its comments come from import_pages."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -28,7 +31,7 @@ class Command(BaseCommand):
             publication = publication or Publication(isbn=entry["isbn"], slug=slugify(entry["title"]))
             for field in ("title", "subtitle", "summary", "key_findings", "policy_implications", "authors", "pages"):
                 setattr(publication, field, entry[field])
-            publication.published = date.fromisoformat(entry["published"])
+            publication.published = entry["published"] and date.fromisoformat(entry["published"])
             publication.price = Decimal(entry["price"])
             publication.on_sale = entry.get("on_sale", True)
             services.publication_save(publication=publication, topics=[topics[slug] for slug in entry["topics"]])
@@ -41,18 +44,8 @@ class Command(BaseCommand):
                         reason=StockMovement.Reason.GOODS_IN,
                         note="Demo catalogue",
                     )
-            for comment in entry.get("comments", []):
-                Comment.objects.get_or_create(
-                    publication=publication,
-                    name=comment["name"],
-                    body=comment["body"],
-                    defaults={
-                        "email": f"{slugify(comment['name'])}@example.org",
-                        "job_title": comment["job_title"],
-                        "organisation": comment["organisation"],
-                        "status": Comment.Status.APPROVED,
-                    },
-                )
+        for isbn, name in RETIRED_COMMENTS:
+            Comment.objects.filter(publication__isbn=isbn, name=name, email__endswith="@example.org").delete()
         self.stdout.write(
             self.style.SUCCESS(f"Demo catalogue: {len(PUBLICATIONS)} publications ({created} new), {len(TOPICS)} topics.")
         )
