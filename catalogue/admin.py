@@ -15,7 +15,7 @@ from .cache import catalogue_changed
 from .errors import InsufficientStock
 from .forms import LinesField
 from .models import Comment, PriceChange, Publication, StockMovement, Topic
-from .pages import PageError, parse_bytes
+from .pages import PageError, check_size, parse_bytes
 from .resources import FILE_FORMATS, PublicationResource
 
 
@@ -38,7 +38,9 @@ class PagesField(forms.FileField):
     widget = MultipleFileInput
 
     def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else [data]
+        files = [file for file in (data if isinstance(data, (list, tuple)) else [data]) if file]
+        if not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
         return [super(PagesField, self).clean(file, initial) for file in files]
 
 
@@ -193,7 +195,12 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
         return [path("import-pages/", view, name="catalogue_publication_import_pages")] + super().get_urls()
 
     def has_import_pages_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
+        # The comments arrive approved: whoever imports them must be allowed to moderate too.
+        return (
+            self.has_add_permission(request)
+            and self.has_change_permission(request)
+            and request.user.has_perm("catalogue.change_comment")
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "has_import_pages_permission": self.has_import_pages_permission(request)}
@@ -203,12 +210,13 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
         """manage.py import_pages, from the admin: all files or none, each problem with its file and line."""
         if not self.has_import_pages_permission(request):
             raise PermissionDenied
-        form = PagesImportForm(request.POST or None, request.FILES or None)
+        form = PagesImportForm(request.POST, request.FILES) if request.method == "POST" else PagesImportForm()
         problems = []
         if request.method == "POST" and form.is_valid():
             pages = []
             for upload in form.cleaned_data["files"]:
                 try:
+                    check_size(upload.name, upload.size)  # before reading it
                     pages.append(parse_bytes(upload.name, upload.read()))
                 except PageError as error:
                     problems.append(str(error))

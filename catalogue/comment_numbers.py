@@ -3,7 +3,8 @@
 On PostgreSQL they come from a sequence (created by migration 0003), so concurrent comments
 never wait for each other. On SQLite the next number is one more than the highest, read under
 the write lock that every transaction takes at BEGIN (IMMEDIATE mode), so two comments never
-read the same highest number. Importing pages with their old numbers moves the sequence past
+read the same highest number (deleting the newest comment there frees its number again; staff
+reject comments rather than delete them, and PostgreSQL never reuses one). Importing pages with their old numbers moves the sequence past
 the highest imported one (`move_past`), so a new comment never takes an imported number.
 """
 

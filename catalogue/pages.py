@@ -44,6 +44,7 @@ _PRICE = re.compile(r"Print copy:\s*(?P<price>.*?)\s*(\|\s*Buy)?$")
 _MONEY = re.compile(r"£(?P<amount>\d{1,5}(\.\d\d)?)$")
 _PAGES = re.compile(r"No\. of pages:\s*(?P<pages>.*)$")
 _ISBN = re.compile(r"ISBN:\s*(?P<isbn>.*)$")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _COMMENT = re.compile(r"#(?P<number>\d+)(\s+(?P<name>.*))?$")
 # Old sites' comment numbers run to tens of thousands; far below the column's 2,147,483,647,
 # so new comments numbered after the highest never run out.
@@ -89,7 +90,8 @@ class _Lines:
 
     def __init__(self, path: str, text: str):
         self.path = path
-        self.lines = [line.rstrip() for line in text.removeprefix("\ufeff").splitlines()]
+        # Line endings only: str.splitlines() would also split on form feeds and U+2028 inside a comment.
+        self.lines = [line.rstrip() for line in _LINE_END.split(text.removeprefix("\ufeff"))]
         self.at = 0
 
     @property
@@ -113,6 +115,10 @@ class _Lines:
         self.at += 1
         return line
 
+    def following(self) -> str | None:
+        """The first non-blank line after the cursor's line (stripped), without moving."""
+        return next((line.strip() for line in self.lines[self.at + 1 :] if line.strip()), None)
+
     def paragraphs(self, stop) -> list[str]:
         """Paragraphs (a blank line between; lines inside one kept) up to a line for which stop(line) holds."""
         paragraphs = []
@@ -128,10 +134,15 @@ class _Lines:
 MAX_BYTES = 1_000_000
 
 
+def check_size(path: str, size: int) -> None:
+    """PageError for a file too large to be a page (an upload can be checked before it is read)."""
+    if size > MAX_BYTES:
+        raise PageError(path, 1, f"is {size:,} bytes: a page is at most {MAX_BYTES:,}.")
+
+
 def parse_bytes(path: str, data: bytes) -> Page:
     """A page from a file's bytes (an upload's or a path's), named `path` in errors."""
-    if len(data) > MAX_BYTES:
-        raise PageError(path, 1, f"is {len(data):,} bytes: a page is at most {MAX_BYTES:,}.")
+    check_size(path, len(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -168,8 +179,12 @@ def parse(path: str, text: str) -> Page:
     count, at["count"] = int(match["count"]), lines.number
     lines.take()
 
+    def caption(line: str) -> bool:
+        """The title repeated ("Title: Subtitle", or with a dash) just above the price: not text to keep."""
+        return line.startswith(title) and bool(_PRICE.match(lines.following() or ""))
+
     def facts_begin(line: str) -> bool:
-        return line in (KEY_FINDINGS, POLICY) or bool(_PRICE.match(line))
+        return line in (KEY_FINDINGS, POLICY) or bool(_PRICE.match(line)) or caption(line)
 
     lines.peek()
     at["summary"] = lines.number
@@ -181,7 +196,7 @@ def parse(path: str, text: str) -> Page:
     if lines.peek() == KEY_FINDINGS:
         lines.take()
         at["key_findings"] = lines.number
-        while (line := lines.peek()) is not None and not (line == POLICY or _PRICE.match(line)):
+        while (line := lines.peek()) is not None and not (line == POLICY or _PRICE.match(line) or caption(line)):
             if line.startswith(BULLET):
                 key_findings.append(line.removeprefix(BULLET).strip())
             elif key_findings:  # a finding running over more than one line
@@ -196,31 +211,18 @@ def parse(path: str, text: str) -> Page:
     if lines.peek() == POLICY:
         lines.take()
         at["policy_implications"] = lines.number
-        policy = lines.paragraphs(lambda line: bool(_PRICE.match(line)))
-        # The page repeats its title (and subtitle) as a caption above the price: not policy.
-        if policy and policy[-1] in (title, f"{title}: {subtitle}"):
-            policy.pop()
+        policy = lines.paragraphs(lambda line: bool(_PRICE.match(line)) or caption(line))
 
-    if lines.peek() in (title, f"{title}: {subtitle}"):
+    if (line := lines.peek()) is not None and caption(line):
         lines.take()
     facts = _facts(lines, at)
 
-    comments = []
-    if lines.peek() == COMMENTS:
-        lines.take()
-        while (line := lines.peek()) is not None and line != END:
-            comments.append(_comment(lines))
-    if lines.peek() == END:
-        lines.take()
-    if (line := lines.peek()) is not None:
-        raise lines.error(f"expected '#number name' to start a comment, or '{END}' to end the page, found {_quote(line)}.")
+    comments = _comments(lines, count, at["count"])
 
     numbers = [comment.number for comment in comments]
     for comment in comments:
         if numbers.count(comment.number) > 1:
             raise lines.error(f"comment #{comment.number} appears twice on the page.", comment.line)
-    if count != len(comments):
-        raise lines.error(f"the page says 'Comments: {count}' but holds {len(comments)}.", at["count"])
 
     return Page(
         path=path,
@@ -266,7 +268,53 @@ def _facts(lines: _Lines, at: dict) -> dict:
     return facts
 
 
-def _comment(lines: _Lines) -> PageComment:
+def _comments(lines: _Lines, count: int, count_line: int) -> list[PageComment]:
+    """The comments, to the end of the page; as many as 'Comments: N' says.
+
+    A line "#40467 Dr DJ Brown" opening a paragraph starts a comment. A commenter's own
+    paragraph may open that way too ("#1 priority is ..."): when the first reading fails or finds
+    more comments than the page counts, a second reading takes such a line for the next comment
+    only if its number is above the current one's (old pages list comments in order)."""
+    start = lines.at
+    try:
+        found = _comments_read(lines, ordered=False)
+    except PageError as error:
+        found, problem = None, error
+    if found is None or len(found) > count:
+        end, lines.at = lines.at, start
+        try:
+            ordered = _comments_read(lines, ordered=True)
+        except PageError:
+            ordered = None
+        if ordered is not None and len(ordered) == count:
+            return ordered
+        if found is None:
+            raise problem
+        lines.at = end
+    if len(found) != count:
+        where = ", ".join(str(comment.line) for comment in found)
+        raise lines.error(
+            f"the page says 'Comments: {count}' but {len(found)} comment(s) start with '#number name'"
+            + (f" (lines {where})." if found else "."),
+            count_line,
+        )
+    return found
+
+
+def _comments_read(lines: _Lines, *, ordered: bool) -> list[PageComment]:
+    comments = []
+    if lines.peek() == COMMENTS:
+        lines.take()
+        while (line := lines.peek()) is not None and line != END:
+            comments.append(_comment(lines, ordered=ordered))
+    if lines.peek() == END:
+        lines.take()
+    if (line := lines.peek()) is not None:
+        raise lines.error(f"expected '#number name' to start a comment, or '{END}' to end the page, found {_quote(line)}.")
+    return comments
+
+
+def _comment(lines: _Lines, *, ordered: bool) -> PageComment:
     start = lines.number
     line = lines.take()
     match = _COMMENT.match(line)
@@ -287,16 +335,19 @@ def _comment(lines: _Lines) -> PageComment:
             start + 3,
         )
     job_title, organisation = (heading + ["", ""])[:2]
-    body = lines.paragraphs(lambda line: line == END or _starts_comment(lines, line))
+    body = lines.paragraphs(lambda line: line == END or _starts_comment(lines, line, after=number if ordered else None))
     if not body:
         raise lines.error(f"comment #{number} has no text.", start)
     return PageComment(number, name, job_title, organisation, "\n\n".join(body), start)
 
 
-def _starts_comment(lines: _Lines, line: str) -> bool:
-    """'#40467 Dr DJ Brown' starts the next comment when it opens a paragraph; inside a
-    paragraph, '#' is the commenter's own text."""
-    return bool(_COMMENT.match(line)) and (lines.at == 0 or not lines.lines[lines.at - 1].strip())
+def _starts_comment(lines: _Lines, line: str, *, after: int | None) -> bool:
+    """'#40467 Dr DJ Brown' starts the next comment when it opens a paragraph (and, if `after`
+    is given, when its number is above that); inside a paragraph, '#' is the commenter's own text."""
+    match = _COMMENT.match(line)
+    if not match or (lines.at and lines.lines[lines.at - 1].strip()):
+        return False
+    return after is None or int(match["number"]) > after
 
 
 def _quote(line: str | None) -> str:

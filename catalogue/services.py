@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -129,19 +129,24 @@ PAGE_COMMENT_FIELDS = ("name", "job_title", "organisation", "body")
 
 
 @transaction.atomic
-def pages_import(*, pages: list[Page], by=None) -> PagesImported:
+def pages_import(*, pages: list[Page], by=None, dry_run: bool = False) -> PagesImported:
     """Create or update each page's publication (by ISBN) and its comments (by number), all
     pages or none: the first fact the shop refuses raises PageError naming its file and line,
     and nothing is written.
 
     Comments arrive approved, keep their numbers, and are never deleted, so readers' comments
     survive a re-import; a number already taken by a comment made in the shop, or by one on
-    another publication, is refused. Importing the same pages again changes nothing."""
+    another publication, is refused. Importing the same pages again changes nothing. A dry
+    run checks everything and writes nothing (not even the comment-number sequence, which on
+    PostgreSQL a rollback would not undo)."""
     _pages_check_together(pages)
     imported = PagesImported()
     for page in pages:
         publication = _page_publication(page, by=by, imported=imported)
         _page_comments(page, publication, by=by, imported=imported)
+    if dry_run:
+        transaction.set_rollback(True)
+        return imported
     highest = max((comment.number for page in pages for comment in page.comments), default=None)
     if highest is not None:
         comment_numbers.move_past(highest)
@@ -224,4 +229,9 @@ def _page_comments(page: Page, publication: Publication, *, by, imported: PagesI
         except ValidationError as error:
             name, messages = next(iter(error.message_dict.items()))
             raise PageError(page.path, given.line, f"comment #{given.number}: {name}: {' '.join(messages)}") from None
-        comment.save()
+        try:
+            comment.save()
+        except IntegrityError:  # a reader's comment took the number since it was looked up
+            raise PageError(
+                page.path, given.line, f"comment #{given.number} was taken by a new comment meanwhile: import again."
+            ) from None

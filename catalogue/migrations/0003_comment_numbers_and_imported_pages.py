@@ -33,6 +33,19 @@ def index_newest_first(undated_last):
     return run
 
 
+def refuse_to_forget_imported_pages(apps, schema_editor):
+    """Going back would need dates and emails that imported pages never gave: refuse, saying so."""
+    Publication = apps.get_model("catalogue", "Publication")
+    Comment = apps.get_model("catalogue", "Comment")
+    undated = Publication.objects.filter(published__isnull=True).count()
+    imported = Comment.objects.filter(models.Q(created__isnull=True) | models.Q(email="")).count()
+    if undated or imported:
+        raise RuntimeError(
+            f"catalogue 0003 cannot be reversed: {undated} publication(s) have no date and {imported} comment(s) "
+            "no date or email (imported pages give none). Date them, or delete them, first."
+        )
+
+
 def drop_sequence(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP SEQUENCE IF EXISTS {comment_numbers.SEQUENCE}")
@@ -85,6 +98,7 @@ class Migration(migrations.Migration):
             name='published',
             field=models.DateField(blank=True, help_text='Empty when not known (an imported page gives none).', null=True, verbose_name='publication date'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, refuse_to_forget_imported_pages),
         migrations.AddIndex(
             model_name='comment',
             index=models.Index(fields=['publication', 'status', 'number'], name='comment_page_order'),

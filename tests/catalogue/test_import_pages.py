@@ -5,17 +5,19 @@ taken from the importer's parser, so a parser that misreads the page fails these
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
 from catalogue import services
 from catalogue.models import Comment, PriceChange, Publication
+from catalogue.pages import PageError, parse
 from shop.roles import STAFF
 from tests.factories import CommentFactory, PublicationFactory, UserFactory
 from tests.seeds import SEED, needs_seed
@@ -250,7 +252,7 @@ def test_importing_over_the_demo_catalogue_keeps_stock_and_topics_and_readers_co
         ("#40467 Dr DJ Brown", "#40467", 52, "comment #40467 has no name"),
         ("Print copy: £8.50 | Buy", "Print copy: £8.5O | Buy", 25, "is not an amount of money"),
         ("ISBN: 978 1 909029 08 8", "ISBN: 978 1 909029 08 9", 29, "The check digit is wrong"),
-        ("Comments: 7", "Comments: 8", 4, "says 'Comments: 8' but holds 7"),
+        ("Comments: 7", "Comments: 8", 4, "says 'Comments: 8' but 7 comment(s) start with '#number name' (lines 33, 52, 58"),
     ],
     ids=["comment-without-a-name", "price-not-money", "isbn-check-digit", "comments-missing"],
 )
@@ -452,3 +454,100 @@ def test_comments_posted_at_once_get_distinct_numbers_from_the_sequence():
     assert connection.vendor == "postgresql"
     assert len(set(numbers)) == 40
     assert sorted(Comment.objects.values_list("number", flat=True)) == sorted(numbers)
+
+
+# --- the parser on pages unlike the seed ---------------------------------------------------------
+
+def page_text(*, findings=True, policy=True, comments=None, caption="Title: Sub") -> str:
+    """A small page in the publisher's form; comments as (header, paragraphs) pairs."""
+    comments = [("#7 A Name\nJob\nPlace", ["A comment."])] if comments is None else comments
+    parts = ["Title", "", "Sub", f"Comments: {len(comments)}", "First summary paragraph.", "", "Second one."]
+    if findings:
+        parts += ["", "Key findings", "", "  • One finding", "  • Another finding,", "    over two lines."]
+    if policy:
+        parts += ["", "Policy implications", "", "Do this."]
+    parts += ["", caption, "", "Print copy: £12 | Buy", "", "No. of pages: 9", "", "ISBN: 978-1-909029-08-8"]
+    if comments:
+        parts += ["", "Comments"]
+        for header, body in comments:
+            parts += ["", header, "", "\n\n".join(body)]
+    parts += ["", "Add new comment"]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    "findings, policy", [(False, False), (True, False), (False, True), (True, True)], ids=["neither", "findings", "policy", "both"]
+)
+def test_the_title_repeated_above_the_price_is_never_taken_for_text(findings, policy):
+    read = parse("page.txt", page_text(findings=findings, policy=policy))
+
+    assert read.summary == "First summary paragraph.\n\nSecond one."
+    assert read.key_findings == (["One finding", "Another finding, over two lines."] if findings else [])
+    assert read.policy_implications == ("Do this." if policy else "")
+    assert (read.price, read.pages, read.isbn) == (Decimal("12.00"), 9, ISBN)
+
+
+def test_a_caption_with_a_dash_is_recognised_too():
+    assert parse("page.txt", page_text(caption="Title – Sub")).policy_implications == "Do this."
+
+
+def test_windows_line_endings_and_a_form_feed_inside_a_comment_read_as_written():
+    text = page_text(comments=[("#7 A Name", ["Line one\x0cstill line one.\nLine two."])]).replace("\n", "\r\n")
+
+    comment = parse("page.txt", text).comments[0]
+
+    assert comment.body == "Line one\x0cstill line one.\nLine two."
+    assert (comment.job_title, comment.organisation) == ("", "")
+
+
+def test_a_paragraph_of_a_comment_may_start_like_a_comment_number():
+    text = page_text(comments=[
+        ("#7 A Name\nJob\nPlace", ["Three points.", "#1 priority is staffing.", "#2 is money."]),
+        ("#9 B Name", ["Agreed."]),
+    ])  # fmt: skip
+
+    read = parse("page.txt", text)
+
+    assert [(c.number, c.body) for c in read.comments] == [
+        (7, "Three points.\n\n#1 priority is staffing.\n\n#2 is money."), (9, "Agreed."),
+    ]  # fmt: skip
+
+
+def test_a_page_without_comments_reads():
+    read = parse("page.txt", page_text(comments=[]))
+
+    assert read.comments == [] and read.title == "Title"
+
+
+def test_a_comment_number_beyond_any_old_site_is_refused_with_its_line():
+    with pytest.raises(PageError, match=r"page.txt, line 29: comment number #9999999999 is not between 1 and 999,999,999"):
+        parse("page.txt", page_text(comments=[("#9999999999 A Name", ["Hi."])]))
+
+
+@needs_seed
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_leaves_even_the_comment_sequence_alone():
+    before = services.comment_submit(publication=PublicationFactory(), name="A", email="a@example.org", body="B").number
+
+    import_pages(SEED, dry_run=True)
+
+    after = services.comment_submit(publication=PublicationFactory(), name="A", email="a@example.org", body="B").number
+    assert after == before + 1
+
+
+def test_the_admin_asks_for_a_file_when_none_is_chosen(client, staff_user):
+    client.force_login(staff_user)
+
+    response = client.post("/admin/catalogue/publication/import-pages/", {})
+
+    assert response.status_code == 200 and "This field is required." in response.text
+
+
+def test_importing_pages_needs_the_right_to_moderate_comments_too(client):
+    editor = UserFactory(is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["add_publication", "change_publication", "view_publication"]))
+    client.force_login(editor)
+
+    assert client.get("/admin/catalogue/publication/import-pages/").status_code == 403
+    assert "import-pages" not in client.get("/admin/catalogue/publication/").text

@@ -4,7 +4,6 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from catalogue import services
 from catalogue.pages import PageError, parse_bytes
@@ -38,9 +37,7 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("Nothing imported.\n" + "\n".join(problems))
         try:
-            with transaction.atomic():
-                imported = services.pages_import(pages=pages, by=by)
-                transaction.set_rollback(dry_run)
+            imported = services.pages_import(pages=pages, by=by, dry_run=dry_run)
         except PageError as error:
             raise CommandError(f"Nothing imported.\n{error}") from None
         self.stdout.write(
