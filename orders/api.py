@@ -26,11 +26,10 @@ from shop.api import SlugRelatedField
 from shop.files import private_file_response
 from shop.ratelimits import limit
 
-from . import gateway, reports, selectors, services
+from . import gateway, reports, rules, selectors, services
 from .errors import InvalidSignature
 from .models import (
     DeliveryMethod,
-    DeliveryZone,
     Order,
     OrderLine,
     OrderStatusChange,
@@ -38,7 +37,6 @@ from .models import (
 )
 
 log = logging.getLogger(__name__)
-MAX_LINES = 30
 
 
 class AddressSerializer(serializers.Serializer):
@@ -48,11 +46,6 @@ class AddressSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=100)
     postcode = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     country = CountryField()
-
-    def validate(self, data):
-        if data["country"] == "GB" and not data["postcode"].strip():
-            raise serializers.ValidationError({"postcode": "A UK address needs a postcode."})
-        return data
 
 
 class ItemSerializer(serializers.Serializer):
@@ -70,8 +63,11 @@ class ItemSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=Order._meta.get_field("email").max_length)
     delivery = AddressSerializer()
-    delivery_method = SlugRelatedField(slug_field="code", queryset=DeliveryMethod.objects.filter(active=True))
-    items = ItemSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    delivery_method = SlugRelatedField(
+        slug_field="code", queryset=DeliveryMethod.objects.filter(active=True), enum_in_schema=True,
+        help_text="One of the codes GET /api/delivery-methods/?country=… lists for the delivery country.",
+    )  # fmt: skip
+    items = serializers.ListField(child=ItemSerializer(), allow_empty=False, max_length=rules.MAX_LINES)  # maxItems in the schema
     bulk = serializers.BooleanField(
         default=False,
         help_text="A bulk order: more copies than ORDER_MAX_COPIES, up to BULK_ORDER_MAX_COPIES. Its copies are reserved "
@@ -83,20 +79,11 @@ class OrderCreateSerializer(serializers.Serializer):
         for item in items:
             quantities[item["isbn"]] = quantities.get(item["isbn"], 0) + item["quantity"]
         publications = Publication.objects.in_bulk(list(quantities), field_name="isbn")
-        errors = [f"No publication has ISBN {isbn}." for isbn in quantities if isbn not in publications]
-        errors += [f"{isbn} is not on sale." for isbn, p in publications.items() if not p.on_sale]
-        if errors:
-            raise serializers.ValidationError(errors)
+        unknown = [f"No publication has ISBN {isbn}." for isbn in quantities if isbn not in publications]
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        # The order's rules (on sale, how many, where to) are order_place's (orders/rules.py).
         return [(publications[isbn], quantity) for isbn, quantity in quantities.items()]
-
-    def validate(self, data):
-        zone = DeliveryZone.for_country(data["delivery"]["country"])
-        if zone is None or data["delivery_method"].zone_id != zone.pk:
-            choices = ", ".join(zone.methods.filter(active=True).values_list("code", flat=True)) if zone else "none"
-            raise serializers.ValidationError(
-                {"delivery_method": f"Not available for {data['delivery']['country']}; choose one of: {choices}."}
-            )
-        return data
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -181,7 +168,7 @@ class OrderCreate(NeverStored):
         },
         parameters=[
             OpenApiParameter(
-                "Idempotency-Key", {"type": "string", "maxLength": services.IDEMPOTENCY_KEY_LENGTH}, OpenApiParameter.HEADER,
+                "Idempotency-Key", {"type": "string", "maxLength": rules.IDEMPOTENCY_KEY_LENGTH}, OpenApiParameter.HEADER,
                 required=False, description="Any string up to 100 characters; a repeat returns the order the first request placed",
             )
         ],
@@ -191,18 +178,59 @@ class OrderCreate(NeverStored):
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        order = services.order_place(
-            email=data["email"],
-            address=dict(data["delivery"]),
-            delivery_method=data["delivery_method"],
-            items=data["items"],
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
-            fingerprint=services.request_fingerprint(request.data),
-            client_address=request.META.get("REMOTE_ADDR", ""),
-            bulk=data["bulk"],
-        )
+        try:
+            order = services.order_place(
+                email=data["email"],
+                address=dict(data["delivery"]),
+                delivery_method=data["delivery_method"],
+                items=data["items"],
+                idempotency_key=request.headers.get("Idempotency-Key") or None,
+                fingerprint=services.request_fingerprint(request.data),
+                client_address=request.META.get("REMOTE_ADDR", ""),
+                bulk=data["bulk"],
+            )
+        except DjangoValidationError as error:
+            raise _as_payload_fields(error) from None
         order = Order.objects.prefetch_related("lines", "status_changes").get(pk=order.pk)
         return Response(OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class DeliveryMethodSerializer(serializers.ModelSerializer):
+    delivery_window = serializers.CharField(source="estimate", help_text="How long it takes, e.g. 2-4 working days")
+    free_over = serializers.DecimalField(
+        max_digits=10, decimal_places=2, allow_null=True, help_text="Items coming to at least this much travel free; null if never"
+    )  # fmt: skip
+
+    class Meta:
+        model = DeliveryMethod
+        fields = ["code", "name", "price", "free_over", "delivery_window"]
+
+
+class DeliveryMethodList(APIView):
+    """The delivery methods an order may choose, with their prices: those that go to `country`
+    (an ISO 3166 code such as GB), or all of them without it."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("country", str, required=False, description="ISO 3166-1 alpha-2 code, e.g. GB")],
+        responses={200: DeliveryMethodSerializer(many=True), 400: OpenApiResponse(description="Unknown country")},
+    )
+    def get(self, request):
+        query = CountryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        methods = selectors.delivery_methods(country=query.validated_data.get("country"))
+        return Response(DeliveryMethodSerializer(methods, many=True).data)
+
+
+class CountryQuerySerializer(serializers.Serializer):
+    country = CountryField(required=False)
+
+
+def _as_payload_fields(error: DjangoValidationError) -> serializers.ValidationError:
+    """order_place's errors where the payload has the field: the address's under "delivery"."""
+    fields, delivery = {}, {}
+    for field, messages in error.message_dict.items():
+        (delivery if field in AddressSerializer().fields else fields)[field] = messages
+    return serializers.ValidationError({**fields, **({"delivery": delivery} if delivery else {})})
 
 
 class OrderDetail(NeverStored):

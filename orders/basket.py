@@ -1,8 +1,8 @@
 """The reader's basket, kept in the session: ISBN → copies."""
 
-from django.conf import settings
-
 from catalogue.models import Publication
+
+from . import rules
 
 SESSION_KEY = "basket"
 
@@ -17,7 +17,7 @@ class Basket:
 
     def set(self, isbn: str, quantity: int) -> None:
         if quantity > 0:
-            self.copies[isbn] = min(quantity, settings.ORDER_MAX_COPIES)  # more is a bulk order (README)
+            self.copies[isbn] = min(quantity, rules.max_copies())  # more is a bulk order (README)
         else:
             self.copies.pop(isbn, None)
         self._save()

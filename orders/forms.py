@@ -1,16 +1,21 @@
 """Reader-facing forms: adding to the basket and checking out."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django_countries.fields import CountryField
 
 from catalogue import isbn as isbn_rules
 
-from .models import DeliveryMethod, DeliveryZone, Order
+from . import rules
+from .models import DeliveryMethod, Order
 
 
 class AddToBasketForm(forms.Form):
     isbn = forms.CharField(max_length=20)
-    quantity = forms.IntegerField(min_value=1, max_value=99, initial=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"] = forms.IntegerField(min_value=1, max_value=rules.max_copies(), initial=1)
 
     def clean_isbn(self):
         return isbn_rules.normalise(self.cleaned_data["isbn"])
@@ -39,14 +44,17 @@ class CheckoutForm(forms.Form):
             self.fields[name].widget.attrs["autocomplete"] = token
 
     def clean(self):
+        """The order's rules on the address, from orders/rules.py, so that every field's problem
+        shows at once; order_place checks them again (and the rest) when the order is placed."""
         cleaned = super().clean()
         country, method = cleaned.get("country"), cleaned.get("delivery_method")
-        if country == "GB" and not cleaned.get("postcode", "").strip():
-            self.add_error("postcode", "A UK address needs a postcode.")
-        if country and method:
-            zone = DeliveryZone.for_country(country)
-            if zone is None or method.zone_id != zone.pk:
-                self.add_error("delivery_method", "This delivery method does not go to the country you chose.")
+        if country:
+            try:
+                cleaned["postcode"] = rules.postcode_normalised(cleaned.get("postcode", ""), country)
+            except ValidationError as error:
+                self.add_error("postcode", error)
+        if country and method and (error := rules.method_error(method, country)):
+            self.add_error("delivery_method", error)
         return cleaned
 
     def address(self) -> dict:

@@ -9,7 +9,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -174,7 +174,7 @@ class OrderLine(models.Model):
     publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="order_lines")
     isbn = models.CharField("ISBN", max_length=13)
     title = models.CharField(max_length=255)
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(99)])
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])  # how many at most: orders/rules.py
     unit_price = models.DecimalField(**MONEY)
     line_total = models.DecimalField(**MONEY)
     vat_rate = models.DecimalField(max_digits=4, decimal_places=3)

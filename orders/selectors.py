@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from .models import Order, Refund
+from .models import DeliveryMethod, DeliveryZone, Order, Refund
 
 
 def orders_to_expire():
@@ -33,3 +33,13 @@ def order_for_token(number: str, token: str) -> Order | None:
     if found is None or not token or not constant_time_compare(found[1], token):
         return None
     return Order.objects.prefetch_related("lines", "status_changes").select_related("delivery_method").get(pk=found[0])
+
+
+def delivery_methods(*, country: str | None = None):
+    """Active delivery methods, in the order readers see them: those of the zone that delivers to
+    `country`, or all of them."""
+    methods = DeliveryMethod.objects.filter(active=True).select_related("zone").order_by("zone", "position", "price")
+    if country is None:
+        return methods
+    zone = DeliveryZone.for_country(country)
+    return methods.filter(zone=zone) if zone else methods.none()

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import json
 import logging
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,7 +24,7 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 from shop import logs
 
-from . import gateway, outbox
+from . import gateway, outbox, rules
 from .errors import (
     HoldLimitReached,
     IdempotencyKeyReused,
@@ -49,7 +48,6 @@ from .models import (
 log = logging.getLogger(__name__)
 PENNY = Decimal("0.01")
 # Stripe refuses card payments under 30p.
-MINIMUM_CARD_PAYMENT = Decimal("0.30")
 
 
 def _money(amount: Decimal) -> Decimal:
@@ -124,32 +122,11 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-IDEMPOTENCY_KEY_LENGTH = Order._meta.get_field("idempotency_key").max_length
-SINGLE_LINE = ("email", "name", "line1", "line2", "city", "postcode")
 
 
 def request_fingerprint(data) -> str:
     """What a request asked for, to tell a retry (the same) from another request reusing its key."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _order_details_check(*, email: str, address: dict, idempotency_key: str | None) -> None:
-    """The rules every way in shares (API, checkout page, admin): each stored string fits its
-    column, and the address is single lines: a line break or control character in a field
-    would print as an extra line of the warehouse's packing list."""
-    errors = {}
-    values = {"email": email, **address}
-    for field in SINGLE_LINE:
-        value = str(values.get(field) or "")
-        limit = Order._meta.get_field(field).max_length
-        if len(value) > limit:
-            errors[field] = [f"At most {limit} characters."]
-        elif any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
-            errors[field] = ["One line only: no line breaks or control characters."]
-    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_LENGTH:
-        errors["Idempotency-Key"] = [f"At most {IDEMPOTENCY_KEY_LENGTH} characters."]
-    if errors:
-        raise ValidationError(errors)
 
 
 def order_place(
@@ -171,8 +148,9 @@ def order_place(
     HOLD_MAX_COPIES_PER_BUYER across their unpaid orders; all unpaid orders together at most
     HOLD_MAX_SHARE of a title. A bulk order, or one for a title already mostly held, is placed
     without holding copies: they are reserved when it is paid."""
-    _order_details_check(email=email, address=address, idempotency_key=idempotency_key)
-    _order_size_check(items=items, bulk=bulk)
+    address = rules.order_check(
+        email=email, address=address, delivery_method=delivery_method, items=items, bulk=bulk, idempotency_key=idempotency_key
+    )  # fmt: skip
     if idempotency_key:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
@@ -213,14 +191,6 @@ def _replayed(order: Order, fingerprint: str) -> Order:
         # still creating it): finish the job; Stripe answers both with the same PaymentIntent.
         return _with_payment_intent(order)
     return order
-
-
-def _order_size_check(*, items, bulk: bool) -> None:
-    copies = sum(quantity for _, quantity in items)
-    most = settings.BULK_ORDER_MAX_COPIES if bulk else settings.ORDER_MAX_COPIES
-    if copies > most:
-        advice = "" if bulk else " For more, place a bulk order (README, \"Holding copies\")."
-        raise ValidationError({"items": [f"At most {most} copies per order; this is {copies}.{advice}"]})
 
 
 def _address_key(client_address: str) -> str:
@@ -271,12 +241,11 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
         for publication in Publication.objects.select_for_update().filter(pk__in=[p.pk for p, _ in items]).order_by("pk")
     }
     items = sorted(((fresh[publication.pk], quantity) for publication, quantity in items), key=lambda item: item[0].pk)
-    not_on_sale = [publication.isbn for publication, _ in items if not publication.on_sale]
-    if not_on_sale:
-        raise ValidationError({"items": [f"{isbn} is not on sale." for isbn in not_on_sale]})
+    if not_on_sale := rules.on_sale_errors(items):  # again, under the lock: a title may have just been withdrawn
+        raise ValidationError({"items": not_on_sale})
     quote = order_quote(items=items, delivery_method=delivery_method)
-    if quote.total < MINIMUM_CARD_PAYMENT:
-        raise ValidationError({"items": [f"Card payments start at £{MINIMUM_CARD_PAYMENT}."]})
+    if quote.total < rules.MINIMUM_CARD_PAYMENT:
+        raise ValidationError({"items": [ValidationError(f"Card payments start at £{rules.MINIMUM_CARD_PAYMENT}.", code="below_minimum_payment")]})
     holds_stock = _holds_copies(email=email, placed_from=placed_from, items=items, bulk=bulk)
     if not holds_stock:  # reserved when paid; but what is not there now is not for sale now either
         for publication, quantity in items:

@@ -16,7 +16,7 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication
 from shop.ratelimits import limit
 
-from . import selectors, services
+from . import rules, selectors, services
 from .basket import Basket
 from .errors import HoldLimitReached, IdempotencyKeyReused, PaymentUnavailable
 from .forms import AddToBasketForm, CheckoutForm
@@ -39,9 +39,9 @@ def _delivery_method(request) -> DeliveryMethod:
 def _basket_problems(items) -> list[str]:
     problems = []
     copies = sum(quantity for _, quantity in items)
-    if copies > settings.ORDER_MAX_COPIES:
+    if copies > rules.max_copies():
         problems.append(
-            f"An order has at most {settings.ORDER_MAX_COPIES} copies; this basket has {copies}. "
+            f"An order has at most {rules.max_copies()} copies; this basket has {copies}. "
             "Please remove some, or ask us about a bulk order."
         )
     for publication, quantity in items:
@@ -61,7 +61,7 @@ def basket(request):
         "method": method,
         "quote": services.order_quote(items=items, delivery_method=method) if items else None,
         "problems": _basket_problems(items),
-        "max_copies": settings.ORDER_MAX_COPIES,
+        "max_copies": rules.max_copies(),
     }
     return render(request, "orders/basket.html", context)
 
@@ -94,7 +94,7 @@ def basket_update(request):
         elif QUANTITY.fullmatch(value.strip()):
             basket.set(isbn, int(value))
         elif value.strip():
-            messages.error(request, f"A quantity is a whole number from 0 to {settings.ORDER_MAX_COPIES}.")
+            messages.error(request, f"A quantity is a whole number from 0 to {rules.max_copies()}.")
     method = request.POST.get("delivery_method")
     if method and DeliveryMethod.objects.filter(code=method, active=True).exists():
         checkout = _checkout_session(request)

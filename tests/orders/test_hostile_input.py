@@ -106,7 +106,7 @@ def test_a_line_break_in_an_address_field_is_refused_by_the_api(api, seed, strip
     response = api.post("/api/orders/", body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {field: ["One line only: no line breaks or control characters."]}
+    assert response.json() == {"delivery": {field: ["One line only: no line breaks or control characters."]}}
 
 
 def test_a_line_break_in_an_address_field_is_a_field_error_at_checkout(client, seed, stripe_emulator):

@@ -95,6 +95,7 @@ ROWS = [
         data={"name": "A Reader", "email": "a@example.org", "body": "Useful."}, as_json=True),
     Row("api/publications/<str:isbn>/stock/", "post", "/api/publications/{isbn}/stock/", who(401, 401, 403, 201, 403),
         data={"delta": 5, "reason": "goods_in"}, as_json=True),
+    Row("api/delivery-methods/", "get", "/api/delivery-methods/?country=GB", everyone(200)),
     Row("api/orders/", "post", "/api/orders/", everyone(201), data=ORDER, as_json=True),
     Row("api/orders/<str:number>/", "get", "/api/orders/{number}/?token={token}", who(404, 200, 404, 404, 404)),
     # The reader reaches the payment (Stripe refuses the made-up card: 400); nobody else finds the order.
