@@ -36,5 +36,13 @@ class CommentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True  # only comments imported from old pages go without
 
+    def focus_first_error(self) -> None:
+        """The reader lands on the first field to correct (and each errored field says it is invalid)."""
+        for position, name in enumerate(name for name in self.fields if name in self.errors):
+            attrs = self.fields[name].widget.attrs
+            attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
+            if position == 0:
+                attrs["autofocus"] = True
+
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))

@@ -66,6 +66,18 @@ def basket(request):
     return render(request, "orders/basket.html", context)
 
 
+def _cap_to_stock(request, basket: Basket) -> None:
+    """No line asks for more copies than are in stock: each one that did is cut to what there
+    is, with a message naming the title (none in stock: the title leaves the basket)."""
+    for publication, quantity in basket.items():
+        if publication.on_sale and quantity > publication.stock:
+            basket.set(publication.isbn, publication.stock)
+            if publication.stock:
+                messages.warning(request, f"Only {publication.stock} copies of “{publication.title}” are in stock: your basket now has {publication.stock}.")
+            else:
+                messages.warning(request, f"“{publication.title}” has just sold out, so it has left your basket.")
+
+
 @require_POST
 def basket_add(request):
     form = AddToBasketForm(request.POST)
@@ -81,6 +93,7 @@ def basket_add(request):
     basket = Basket(request.session)
     basket.add(publication.isbn, form.cleaned_data["quantity"])
     messages.success(request, f"“{publication.title}” is in your basket.")
+    _cap_to_stock(request, basket)
     return redirect("orders:basket")
 
 
@@ -100,6 +113,9 @@ def basket_update(request):
         checkout = _checkout_session(request)
         checkout["delivery_method"] = method
         request.session.modified = True
+    _cap_to_stock(request, basket)
+    if "checkout" in request.POST:  # "Checkout" submits the basket: what was typed applies on the way
+        return redirect("orders:checkout")
     messages.success(request, "Basket updated.")
     return redirect("orders:basket")
 
@@ -110,6 +126,8 @@ def checkout(request):
     basket_items = Basket(request.session).items()
     if not basket_items:
         messages.info(request, "Your basket is empty.")
+        return redirect("orders:basket")
+    if _basket_problems(basket_items):  # said on the basket page, before anyone types an address
         return redirect("orders:basket")
     session = _checkout_session(request)
     if request.method == "POST":
@@ -146,7 +164,8 @@ def _place(request, form, items, idempotency_key) -> Order | None:
             ),  # fmt: skip
         )
     except InsufficientStock as shortage:
-        form.add_error(None, f"{shortage.message} Please change your basket.")
+        title = next((publication.title for publication, _ in items if publication.isbn == shortage.details["isbn"]), shortage.details["isbn"])
+        form.add_error(None, f"Only {shortage.details['available']} copies of “{title}” are in stock. Please change your basket.")
     except HoldLimitReached as limit:
         form.add_error(None, limit.message)
     except ValidationError as error:

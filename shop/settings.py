@@ -251,6 +251,7 @@ ORDER_MAX_COPIES = env.int("ORDER_MAX_COPIES", default=10)  # copies in one ordi
 HOLD_MAX_COPIES_PER_BUYER = env.int("HOLD_MAX_COPIES_PER_BUYER", default=20)  # held by one address, or one email, at once
 HOLD_MAX_SHARE = env.float("HOLD_MAX_SHARE", default=0.5)  # of a title's copies, held by all unpaid orders together
 BULK_ORDER_MAX_COPIES = env.int("BULK_ORDER_MAX_COPIES", default=500)  # a bulk order: reserved when paid
+ONLY_N_LEFT = env.int("ONLY_N_LEFT", default=5)  # the publication page says "Only N left" at or under this many
 # After this many minutes a pending order's payment is looked up at Stripe (lost webhooks).
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=5)
 # django-ratelimit rates ("count/period"), per client IP.

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.test import Client
 
 from catalogue import services
@@ -154,3 +155,24 @@ def test_comment_form_is_rate_limited_with_429(client, seed, settings):
 
     assert codes == [302, 302, 429]
     assert Comment.objects.count() == 2
+
+
+def test_after_posting_a_comment_the_thanks_is_beside_the_form_where_the_reader_is(client, seed):
+    response = client.post("/publications/patient-centred-leadership/comments/", FORM)
+
+    assert response["Location"] == "/publications/patient-centred-leadership/#add-comment"
+    page = BeautifulSoup(client.get(response["Location"]).text, "html.parser")
+    assert "awaiting moderation" in page.select_one("section#add-comment").get_text()
+    assert not page.select(".messages")  # not also at the top, out of sight
+
+
+def test_a_comment_with_errors_brings_the_reader_back_to_the_form_focused_on_the_first(client, seed):
+    response = client.post("/publications/patient-centred-leadership/comments/", {**FORM, "name": "", "body": ""})
+
+    page = BeautifulSoup(response.text, "html.parser")
+    form = page.select_one("section#add-comment form.comment-form")
+    assert response.status_code == 400
+    assert form["action"].endswith("#add-comment")  # the browser returns to the form with the answer
+    assert [field["name"] for field in form.select("[autofocus]")] == ["name"]
+    assert [field["name"] for field in form.select("[aria-invalid=true]")] == ["name", "body"]
+    assert "not posted" in form.select_one("[role=alert]").get_text()

@@ -4,8 +4,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.test import Client
 
+from catalogue import services as catalogue_services
+from catalogue.cache import current_version
 from orders import services
 from orders.models import Order
 from tests.factories import PublicationFactory
@@ -56,11 +59,25 @@ def test_the_basket_updates_quantities_removes_and_shows_delivery_and_total(clie
     assert client.session["basket"] == {seed.isbn: 1}
 
 
-def test_the_basket_warns_when_there_are_fewer_copies_than_wanted(client):
+def test_asking_for_more_copies_than_are_in_stock_gives_what_there_is_naming_the_title(client):
     scarce = PublicationFactory(title="Scarce", stock=2)
     client.post("/basket/add/", {"isbn": scarce.isbn, "quantity": "5"})
 
-    assert "Only 2 copies of “Scarce” are in stock." in client.get("/basket/").text
+    assert "Only 2 copies of “Scarce” are in stock: your basket now has 2." in client.get("/basket/").text
+    assert client.session["basket"] == {scarce.isbn: 2}
+
+    client.post("/basket/update/", {f"quantity-{scarce.isbn}": "4"})
+    assert client.session["basket"] == {scarce.isbn: 2}
+
+
+def test_copies_typed_in_the_basket_apply_on_the_way_to_checkout(client, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "1"})
+
+    response = client.post("/basket/update/", {f"quantity-{seed.isbn}": "3", "delivery_method": "uk-standard", "checkout": "1"})
+
+    assert response.status_code == 302 and response["Location"] == "/checkout/"
+    assert client.session["basket"] == {seed.isbn: 3}
+    assert "£25.50" in client.get("/checkout/").text
 
 
 def test_checkout_errors_are_shown_next_to_their_fields(client, seed):
@@ -106,14 +123,48 @@ def test_submitting_checkout_twice_places_one_order(client, stripe_emulator, see
     assert seed.stock == 48
 
 
-def test_not_enough_stock_at_checkout_says_so_and_keeps_the_basket(client, stripe_emulator):
-    scarce = PublicationFactory(title="Scarce", stock=2)
+def test_copies_gone_since_the_basket_send_the_reader_back_to_it_before_any_address(client, stripe_emulator):
+    scarce = PublicationFactory(title="Scarce", stock=5)
     client.post("/basket/add/", {"isbn": scarce.isbn, "quantity": "3"})
+    catalogue_services.stock_adjust(publication=scarce, delta=-3, reason="damaged")
 
-    response = client.post("/checkout/", ADDRESS)
+    for response in (client.get("/checkout/"), client.post("/checkout/", ADDRESS)):
+        assert response.status_code == 302 and response["Location"] == "/basket/"
+    assert "Only 2 copies of “Scarce” are in stock." in client.get("/basket/").text
+    assert client.session["basket"] == {scarce.isbn: 3} and not Order.objects.exists()
 
-    assert "Only 2 copies" in response.text
-    assert client.session["basket"] == {scarce.isbn: 3}
+
+def test_pressing_enter_in_a_quantity_box_updates_rather_than_removes(client, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "1"})
+    client.post("/basket/add/", {"isbn": PublicationFactory(stock=5).isbn, "quantity": "1"})
+
+    # A browser's implicit submission presses the form's first submit button.
+    first_button = BeautifulSoup(client.get("/basket/").text, "html.parser").select_one("#basket-form button")
+
+    assert first_button.get("name") is None  # no "remove", no "checkout": a plain update
+
+
+def test_the_publication_page_has_a_quantity_box_that_fills_the_basket(client, seed):
+    box = BeautifulSoup(client.get(f"/publications/{seed.slug}/").text, "html.parser").select_one("#buy-form input[name=quantity]")
+
+    assert (box["type"], box["min"], box["max"]) == ("number", "1", "10")
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "3"})
+    assert client.session["basket"] == {seed.isbn: 3}
+
+
+def test_only_n_left_follows_each_sale_without_emptying_the_page_cache(client, settings):
+    settings.CATALOGUE_CACHE_SECONDS = 300
+    scarce = PublicationFactory(title="Scarce", stock=6)
+    page = f"/publications/{scarce.slug}/"
+    assert "Only" not in client.get(page).text  # 6 copies: above ONLY_N_LEFT (5)
+    version = current_version()
+
+    catalogue_services.stock_adjust(publication=scarce, delta=-2, reason="damaged")
+    assert "Only 4 left" in client.get(page).text
+    catalogue_services.stock_adjust(publication=scarce, delta=-1, reason="damaged")
+    assert "Only 3 left" in client.get(page).text
+
+    assert current_version() == version
 
 
 def test_the_status_page_shows_the_paid_order_and_empties_the_basket(client, stripe_emulator, seed):
