@@ -36,9 +36,10 @@ def order_for_token(number: str, token: str) -> Order | None:
 
 
 def delivery_methods(*, country: str | None = None):
-    """Active delivery methods, in the order readers see them: those of the zone that delivers to
-    `country`, or all of them."""
-    methods = DeliveryMethod.objects.filter(active=True).select_related("zone").order_by("zone", "position", "price")
+    """Active delivery methods, in the order readers see them (zones as they were set up, the
+    shop's own first; then each zone's by position and price): those of the zone that delivers
+    to `country`, or all of them."""
+    methods = DeliveryMethod.objects.filter(active=True).select_related("zone").order_by("zone_id", "position", "price")
     if country is None:
         return methods
     zone = DeliveryZone.for_country(country)

@@ -57,13 +57,18 @@ def basket(request):
     method = _delivery_method(request)
     context = {
         "items": items,
-        "methods": DeliveryMethod.objects.filter(active=True).select_related("zone"),
-        "method": method,
+        "methods": selectors.delivery_methods(),  # their prices; the choice is made once, at checkout
         "quote": services.order_quote(items=items, delivery_method=method) if items else None,
         "problems": _basket_problems(items),
         "max_copies": rules.max_copies(),
     }
     return render(request, "orders/basket.html", context)
+
+
+def _delivery_choices(items) -> list[tuple[DeliveryMethod, services.Quote]]:
+    """Each method with what this basket would cost with it, for the prices beside each choice
+    and the totals that follow the choice (orders/checkout.js swaps the figures; no sums in it)."""
+    return [(method, services.order_quote(items=items, delivery_method=method)) for method in selectors.delivery_methods()]
 
 
 def _cap_to_stock(request, basket: Basket) -> None:
@@ -108,11 +113,6 @@ def basket_update(request):
             basket.set(isbn, int(value))
         elif value.strip():
             messages.error(request, f"A quantity is a whole number from 0 to {rules.max_copies()}.")
-    method = request.POST.get("delivery_method")
-    if method and DeliveryMethod.objects.filter(code=method, active=True).exists():
-        checkout = _checkout_session(request)
-        checkout["delivery_method"] = method
-        request.session.modified = True
     _cap_to_stock(request, basket)
     if "checkout" in request.POST:  # "Checkout" submits the basket: what was typed applies on the way
         return redirect("orders:checkout")
@@ -145,8 +145,11 @@ def checkout(request):
     else:
         form = CheckoutForm(initial={k: v for k, v in session.items() if k != "key"})
     method = form.cleaned_data.get("delivery_method") if form.is_bound else None  # bound forms were validated above
-    quote = services.order_quote(items=basket_items, delivery_method=method or _delivery_method(request))
-    return render(request, "orders/checkout.html", {"form": form, "items": basket_items, "quote": quote}, status=400 if form.errors else 200)
+    method = method or _delivery_method(request)
+    choices = _delivery_choices(basket_items)
+    quote = next((quote for choice, quote in choices if choice == method), None) or services.order_quote(items=basket_items, delivery_method=method)
+    context = {"form": form, "items": basket_items, "quote": quote, "method": method, "choices": choices}
+    return render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
 
 
 def _place(request, form, items, idempotency_key) -> Order | None:
@@ -185,7 +188,7 @@ def _place(request, form, items, idempotency_key) -> Order | None:
 @never_cache
 def payment(request):
     pending = request.session.get(PENDING_ORDER)
-    order = Order.objects.filter(number=(pending or {}).get("number")).prefetch_related("lines").first()
+    order = Order.objects.filter(number=(pending or {}).get("number")).select_related("delivery_method").prefetch_related("lines").first()
     if order is None:
         return redirect("orders:basket")
     if order.status != Order.Status.PENDING_PAYMENT:

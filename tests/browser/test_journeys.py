@@ -35,12 +35,14 @@ def add_to_basket_and_check_out(page, base, copies=2):
     expect(page.locator(".basket-count")).to_contain_text(f"({copies}")
 
 
-def fill_checkout(page):
-    page.click("text=Checkout")
+def fill_checkout(page, then=None):
+    page.get_by_role("button", name="Checkout", exact=True).click()
     for field, value in {"email": "reader@example.org", "name": "A Reader", "line1": "1 High St", "city": "Leeds", "postcode": "LS1 1AA"}.items():
         page.fill(f"#id_{field}", value)
     page.select_option("#id_country", "GB")
-    page.select_option("#id_delivery_method", "uk-standard")
+    if then:
+        then(page)
+    page.check("#delivery-uk-standard")
     page.click("text=Continue to payment")
 
 
@@ -77,9 +79,21 @@ def test_a_reader_buys_two_copies_and_pays_by_card(shop, journey, smtp_server):
     reader.shot("basket-one-copy")
     page.fill("input[name='quantity-9781909029088']", "2")  # the reader changes their mind
     page.click("text=Update basket")
-    expect(page.locator(".totals")).to_contain_text("£19.95")
+    expect(page.locator(".totals")).to_contain_text("£17.00")
+    expect(page.locator(".delivery-prices")).to_contain_text("UK express (tracked, next working day): £6.50")
     reader.shot("basket-two-copies")
-    fill_checkout(page)
+
+    def try_express(page):  # each price beside its choice; the total follows the choice at once
+        expect(page.locator("label[for=delivery-uk-express]")).to_contain_text("£6.50")
+        page.check("#delivery-uk-express")
+        expect(page.locator("[data-total-part=total]")).to_have_text("£23.50")
+        reader.shot("checkout-delivery-prices")
+        page.check("#delivery-uk-standard")
+        expect(page.locator("[data-total-part=total]")).to_have_text("£19.95")
+
+    fill_checkout(page, then=try_express)
+    expect(page.locator(".totals")).to_contain_text("£19.95")  # the breakdown again, before paying
+    expect(page.locator("#pay-button")).to_have_text("Pay £19.95")
     reader.shot("payment")
     pay(page, "4242424242424242")
     page.wait_for_url(re.compile(r"/orders/PS-"))
@@ -254,7 +268,7 @@ def test_the_reader_pages_have_no_serious_accessibility_problems(shop, journey, 
     check("publication")
     page.click("#buy-form button")
     check("basket")
-    page.click("text=Checkout")
+    page.get_by_role("button", name="Checkout", exact=True).click()
     check("checkout")
     page.goto(f"{shop}/orders/{order.number}/?token={order.token}")
     check("order")
@@ -267,7 +281,7 @@ def test_without_javascript_a_reader_still_finds_fills_the_basket_and_checks_out
     page = reader.page
     add_to_basket_and_check_out(page, shop, copies=3)
     expect(page.locator(".totals")).to_contain_text("£25.50")  # free delivery over £25
-    page.click("text=Checkout")
+    page.get_by_role("button", name="Checkout", exact=True).click()
     page.fill("#id_email", "not-an-email")
     page.click("text=Continue to payment")
     expect(page.locator("#id_email-error")).to_be_visible()  # the error beside its field

@@ -9,7 +9,7 @@ from django.test import Client
 
 from catalogue import services as catalogue_services
 from catalogue.cache import current_version
-from orders import services
+from orders import gateway, services
 from orders.models import Order
 from tests.factories import PublicationFactory
 from tests.payments import payment_method
@@ -44,16 +44,19 @@ def test_an_out_of_stock_publication_cannot_be_added(client):
     assert client.session.get("basket", {}) == {}
 
 
-def test_the_basket_updates_quantities_removes_and_shows_delivery_and_total(client, seed):
+def test_the_basket_updates_quantities_removes_and_lists_every_delivery_price(client, seed):
     other = PublicationFactory(title="Other report", price=Decimal("12.00"), stock=5)
     client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "2"})
     client.post("/basket/add/", {"isbn": other.isbn, "quantity": "1"})
 
-    client.post("/basket/update/", {f"quantity-{seed.isbn}": "1", f"quantity-{other.isbn}": "1", "delivery_method": "uk-express"})
-    page = client.get("/basket/").text
-    assert "£8.50" in page and "£12.00" in page
-    assert "£6.50" in page  # express delivery
-    assert "£27.00" in page  # 8.50 + 12.00 + 6.50
+    client.post("/basket/update/", {f"quantity-{seed.isbn}": "1", f"quantity-{other.isbn}": "1"})
+    page = BeautifulSoup(client.get("/basket/").text, "html.parser")
+    assert page.select_one(".totals .grand + dd").get_text() == "£20.50"  # 8.50 + 12.00
+    assert [li.get_text() for li in page.select(".delivery-prices li")][:2] == [
+        "UK standard (Royal Mail 2nd class): £2.95 (free over £25), 2-4 working days",
+        "UK express (tracked, next working day): £6.50, next working day",
+    ]
+    assert not page.select("select[name=delivery_method]")  # delivery is chosen once, at checkout
 
     client.post("/basket/update/", {"remove": other.isbn, f"quantity-{seed.isbn}": "1"})
     assert client.session["basket"] == {seed.isbn: 1}
@@ -182,3 +185,45 @@ def test_the_status_page_shows_the_paid_order_and_empties_the_basket(client, str
     assert ": Awaiting payment</li>" in page and ": Paid</li>" in page and "ISBN 978-1-909029-08-8" in page
     assert client.session["basket"] == {}
     assert client.get(f"/orders/{order.number}/?token=wrong").status_code == 404
+
+
+def test_each_delivery_choice_at_checkout_has_its_price_and_the_totals_it_makes(client, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "2"})
+
+    page = BeautifulSoup(client.get("/checkout/").text, "html.parser")
+
+    choices = {radio["value"]: radio for radio in page.select("input[name=delivery_method]")}
+    assert page.select_one("label[for=delivery-uk-standard]").get_text(" ", strip=True) == (
+        "UK standard (Royal Mail 2nd class): £2.95 (free over £25) , 2-4 working days"
+    )
+    assert (choices["uk-standard"]["data-delivery"], choices["uk-standard"]["data-total"]) == ("£2.95", "£19.95")
+    assert (choices["uk-express"]["data-delivery"], choices["uk-express"]["data-total"]) == ("£6.50", "£23.50")
+    assert choices["uk-standard"].has_attr("checked")
+    assert page.select_one("[data-total-part=total]").get_text() == "£19.95"
+    assert page.select_one("script[src$='orders/checkout.js']")
+
+
+def test_after_a_submit_without_javascript_the_totals_follow_the_choice(client, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "2"})
+
+    response = client.post("/checkout/", {**ADDRESS, "delivery_method": "uk-express", "email": "not-an-email"})
+
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one("input[value=uk-express]").has_attr("checked")
+    assert [page.select_one(f"[data-total-part={part}]").get_text() for part in ("method", "delivery", "total")] == [
+        "UK express (tracked, next working day)", "£6.50", "£23.50",
+    ]  # fmt: skip
+
+
+def test_the_payment_page_repeats_the_whole_breakdown_equal_to_the_amount_charged(client, seed, stripe_emulator):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "2"})
+    client.post("/checkout/", {**ADDRESS, "delivery_method": "uk-express"})
+
+    page = BeautifulSoup(client.get("/checkout/payment/").text, "html.parser")
+
+    order = Order.objects.get()
+    assert [li.get_text() for li in page.select(".order-lines li")] == [f"2 × {seed.title} at £8.50: £17.00"]
+    totals = [dd.get_text() for dd in page.select(".totals dd")]
+    assert totals == ["£17.00", "£6.50", "£0.00", "£23.50"]
+    assert page.select_one("#pay-button").get_text() == "Pay £23.50"
+    assert gateway.payment_intent_retrieve(order.payment_intent).amount_pence == 2350  # what Stripe will charge
