@@ -33,6 +33,8 @@ from .models import (
     Order,
     OrderLine,
     OrderStatusChange,
+    Refund,
+    RefundLine,
     ReportDownload,
 )
 
@@ -63,9 +65,12 @@ class ItemSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=Order._meta.get_field("email").max_length)
     delivery = AddressSerializer()
+    # The codes are data staff edit, so the schema names where they are listed rather than
+    # freezing today's as an enum that a client would hold against tomorrow's.
     delivery_method = SlugRelatedField(
-        slug_field="code", queryset=DeliveryMethod.objects.filter(active=True), enum_in_schema=True,
-        help_text="One of the codes GET /api/delivery-methods/?country=… lists for the delivery country.",
+        slug_field="code", queryset=DeliveryMethod.objects.filter(active=True),
+        help_text="One of the codes GET /api/delivery-methods/?country=… lists for the delivery country "
+        "(uk-standard, for instance).",
     )  # fmt: skip
     items = serializers.ListField(child=ItemSerializer(), allow_empty=False, max_length=rules.MAX_LINES)  # maxItems in the schema
     bulk = serializers.BooleanField(
@@ -98,6 +103,22 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "changed_at", "note"]
 
 
+class RefundLineSerializer(serializers.ModelSerializer):
+    isbn = serializers.CharField(source="order_line.isbn")
+
+    class Meta:
+        model = RefundLine
+        fields = ["isbn", "quantity", "amount"]
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    lines = RefundLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Refund
+        fields = ["amount", "status", "created_at", "refunded_at", "lines"]
+
+
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     delivery_address = serializers.SerializerMethodField()
@@ -105,6 +126,7 @@ class OrderSerializer(serializers.ModelSerializer):
     payment = serializers.SerializerMethodField()
     status_url = serializers.SerializerMethodField()
     history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
+    refunds = RefundSerializer(many=True, read_only=True)
     reserved = serializers.BooleanField(
         source="holds_stock", read_only=True,
         help_text="Whether the copies are set aside; false for a bulk order (or a title mostly held) until it is paid",
@@ -115,7 +137,7 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = [
             "number", "status", "email", "lines", "subtotal", "delivery", "vat", "total", "currency",
             "delivery_address", "delivery_method", "payment", "status_url", "placed_at", "expires_at",
-            "paid_at", "history", "reserved",
+            "paid_at", "history", "reserved", "refunds",
         ]  # fmt: skip
 
     def get_delivery_address(self, order) -> dict:
@@ -191,7 +213,7 @@ class OrderCreate(NeverStored):
             )
         except DjangoValidationError as error:
             raise _as_payload_fields(error) from None
-        order = Order.objects.prefetch_related("lines", "status_changes").get(pk=order.pk)
+        order = selectors.order_with_lines().get(pk=order.pk)
         return Response(OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

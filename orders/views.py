@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -217,4 +218,6 @@ def order_status(request, number):
     if pending.get("number") == order.number and order.status != Order.Status.PENDING_PAYMENT:
         Basket(request.session).clear()  # bought: the basket has done its job
         request.session.pop(PENDING_ORDER, None)
-    return render(request, "orders/order.html", {"order": order, "paying": order.status == Order.Status.PENDING_PAYMENT})
+    refunded = sum((refund.amount for refund in order.refunds.all()), Decimal("0.00"))
+    context = {"order": order, "paying": order.status == Order.Status.PENDING_PAYMENT, "refunded": refunded, "net_paid": order.total - refunded}
+    return render(request, "orders/order.html", context)

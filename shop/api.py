@@ -83,13 +83,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 class SlugRelatedField(serializers.SlugRelatedField):
     """DRF's SlugRelatedField, refusing NUL characters (which PostgreSQL cannot store or compare)
     and anything longer than the slug's column, with a field message instead of letting them
-    reach the query; the schema says the length (ShopSlugFieldExtension) and, with
-    `enum_in_schema`, the values there are when the schema is made (data staff edit, such as
-    delivery method codes)."""
-
-    def __init__(self, *args, enum_in_schema: bool = False, **kwargs):
-        self.enum_in_schema = enum_in_schema
-        super().__init__(*args, **kwargs)
+    reach the query; the schema says the length (ShopSlugFieldExtension)."""
 
     @property
     def max_length(self) -> int | None:
@@ -111,6 +105,4 @@ class ShopSlugFieldExtension(OpenApiSerializerFieldExtension):
         schema = {"type": "string"}
         if self.target.max_length:
             schema["maxLength"] = self.target.max_length
-        if self.target.enum_in_schema and direction == "request" and self.target.queryset is not None:
-            schema["enum"] = list(self.target.queryset.order_by(self.target.slug_field).values_list(self.target.slug_field, flat=True))
         return schema

@@ -213,6 +213,13 @@ def test_staff_change_a_price_take_in_stock_and_refund_a_line(shop, journey):
     assert Refund.objects.get(order=order).stripe_refund_id.startswith("re_")
     assert seed.stock == stock_before + 100 + 1
 
+    reader = journey("refunded-reader")  # the reader's own page, from their status link
+    reader.page.goto(f"{shop}/orders/{order.number}/?token={order.token}")
+    expect(reader.page.locator("td.copies")).to_have_text("2 (1 refunded)")
+    expect(reader.page.locator(".refunded-total")).to_have_text("£8.50")
+    expect(reader.page.locator(".net-paid")).to_have_text("£11.45")  # £19.95 paid, £8.50 back
+    reader.shot("refund-shown")
+
 
 def test_finance_download_todays_orders_as_csv_and_excel(shop, journey):
     fiona = UserFactory(username="fiona", is_staff=True)

@@ -12,7 +12,7 @@ from catalogue.cache import current_version
 from orders import gateway, services
 from orders.models import Order
 from tests.factories import PublicationFactory
-from tests.payments import payment_method
+from tests.payments import order_body, payment_method
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +227,41 @@ def test_the_payment_page_repeats_the_whole_breakdown_equal_to_the_amount_charge
     assert totals == ["£17.00", "£6.50", "£0.00", "£23.50"]
     assert page.select_one("#pay-button").get_text() == "Pay £23.50"
     assert gateway.payment_intent_retrieve(order.payment_intent).amount_pence == 2350  # what Stripe will charge
+
+
+@pytest.fixture
+def card_paid_order(api, stripe_emulator, seed):
+    """Two copies ordered and paid with a card at the emulator, so that refunds reach it."""
+    number = api.post("/api/orders/", order_body((seed.isbn, 2)), format="json").json()["number"]
+    order = Order.objects.get(number=number)
+    services.order_pay(order=order, payment_method=payment_method("visa"))
+    order.refresh_from_db()
+    assert order.status == "paid"
+    return order
+
+
+def test_after_a_refund_the_readers_page_shows_the_copies_and_the_amount(client, card_paid_order, django_assert_max_num_queries):
+    paid_order = card_paid_order
+    line = paid_order.lines.get()
+    services.order_refund(order=paid_order, quantities={line.pk: 1})
+
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/orders/{paid_order.number}/?token={paid_order.token}")
+
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one(".order-status").get_text() == "Partly refunded"
+    assert page.select_one("td.copies").get_text(" ", strip=True) == "2 (1 refunded)"
+    assert page.select_one(".refunds li").get_text().endswith(": £8.50, for 1 × Patient-centred leadership, back to your card")
+    assert (page.select_one(".refunded-total").get_text(), page.select_one(".net-paid").get_text()) == ("£8.50", "£11.45")
+
+
+def test_the_orders_api_includes_its_refunds(api, card_paid_order):
+    paid_order = card_paid_order
+    line = paid_order.lines.get()
+    services.order_refund(order=paid_order, quantities={line.pk: 1})
+
+    data = api.get(f"/api/orders/{paid_order.number}/", {"token": paid_order.token}).json()
+
+    assert [(r["amount"], r["status"], r["lines"]) for r in data["refunds"]] == [
+        ("8.50", "succeeded", [{"isbn": line.isbn, "quantity": 1, "amount": "8.50"}])
+    ]
