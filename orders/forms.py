@@ -59,3 +59,10 @@ class CheckoutForm(forms.Form):
 
     def address(self) -> dict:
         return {field: self.cleaned_data[field] for field in ("name", "line1", "line2", "city", "postcode", "country")}
+
+
+class FindOrdersForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address", max_length=Order._meta.get_field("email").max_length,
+        help_text="The one you gave at checkout.", widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )  # fmt: skip

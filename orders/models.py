@@ -309,6 +309,26 @@ class OutboxEntry(models.Model):
         return f"{self.get_kind_display()} for {self.order}"
 
 
+class OrderLinksRequest(models.Model):
+    """A reader asked for links to their orders ("Find my orders"): a row for every request,
+    whether or not the address has orders, so that the page does the same work for both. A
+    worker sends the email (if there is anything to send) and deletes the row; a failed send is
+    retried with the outbox's backoff, and beat's sweep hands over any the broker lost."""
+
+    email = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Order links for {self.email}"
+
+
 class ReportDownload(models.Model):
     """Who took which finance report for which period, and when."""
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("basket/update/", views.basket_update, name="basket-update"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/payment/", views.payment, name="payment"),
+    path("orders/find/", views.find_orders, name="find"),  # before the order numbers' pattern
     path("orders/<str:number>/", views.order_status, name="order"),
 ]

@@ -17,10 +17,10 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication
 from shop.ratelimits import limit
 
-from . import rules, selectors, services
+from . import order_links, rules, selectors, services
 from .basket import Basket
 from .errors import HoldLimitReached, IdempotencyKeyReused, PaymentUnavailable
-from .forms import AddToBasketForm, CheckoutForm
+from .forms import AddToBasketForm, CheckoutForm, FindOrdersForm
 from .models import DeliveryMethod, Order
 
 QUANTITY = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²" is a digit to str.isdigit(), not to int()
@@ -221,3 +221,20 @@ def order_status(request, number):
     refunded = sum((refund.amount for refund in order.refunds.all()), Decimal("0.00"))
     context = {"order": order, "paying": order.status == Order.Status.PENDING_PAYMENT, "refunded": refunded, "net_paid": order.total - refunded}
     return render(request, "orders/order.html", context)
+
+
+def _recipient(group, request) -> str:
+    """The rate limit's key for the address asked for (its capitals aside)."""
+    return request.POST.get("email", "").strip().lower()
+
+
+@never_cache
+@limit("FIND_ORDERS_RATE", group="orders.find")
+@limit("FIND_ORDERS_RECIPIENT_RATE", group="orders.find.recipient", key=_recipient)
+def find_orders(request):
+    """"Find my orders": the same answer, and the same work, for any address (known or not)."""
+    form = FindOrdersForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        order_links.order_links_request(email=form.cleaned_data["email"])
+        return render(request, "orders/find_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "orders/find.html", {"form": form}, status=400 if form.errors else 200)

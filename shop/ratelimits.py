@@ -9,9 +9,9 @@ from django_ratelimit.decorators import ratelimit
 RATE_LIMITED_DETAIL = "Too many requests; please wait before trying again."
 
 
-def limit(rate_setting: str, method: str = "POST", group: str | None = None):
-    """Limit a view to `settings.<rate_setting>` requests ("5/10m") per client IP; views with
-    the same `group` share one count.
+def limit(rate_setting: str, method: str = "POST", group: str | None = None, key="ip"):
+    """Limit a view to `settings.<rate_setting>` requests ("5/10m") per client IP (or per what
+    `key` names, in django-ratelimit's terms); views with the same `group` share one count.
 
     The rate is read per request, so tests and operators can change it, and remembered on
     the request so that the 429 can say how long to wait."""
@@ -20,7 +20,7 @@ def limit(rate_setting: str, method: str = "POST", group: str | None = None):
         request.rate_limit = getattr(settings, rate_setting)
         return request.rate_limit
 
-    return ratelimit(group=group, key="ip", rate=rate, method=method, block=True)
+    return ratelimit(group=group, key=key, rate=rate, method=method, block=True)
 
 
 def retry_after_seconds(request) -> int:

@@ -256,6 +256,8 @@ ONLY_N_LEFT = env.int("ONLY_N_LEFT", default=5)  # the publication page says "On
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=5)
 # django-ratelimit rates ("count/period"), per client IP.
 COMMENT_RATE = env("COMMENT_RATE", default="5/10m")
+FIND_ORDERS_RATE = env("FIND_ORDERS_RATE", default="10/h")  # "Find my orders" requests per client address
+FIND_ORDERS_RECIPIENT_RATE = env("FIND_ORDERS_RECIPIENT_RATE", default="3/h")  # and per email address asked for
 ORDER_RATE = env("ORDER_RATE", default="30/h")  # placing orders (API and checkout page together)
 PAY_RATE = env("PAY_RATE", default="20/10m")  # card payment attempts
 STATUS_RATE = env("STATUS_RATE", default="120/m")  # order status page and API (it refreshes itself)

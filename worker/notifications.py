@@ -51,6 +51,17 @@ def send_order_email(entry: OutboxEntry) -> None:
     ).send()
 
 
+def send_order_links(email: str, orders: list[Order], *, message_id: str) -> None:
+    """"Find my orders": the links to an address's orders, each with its status page."""
+    _message(
+        subject=f"Your orders at {settings.SHOP_NAME}",
+        to=[email],
+        template="order_links",
+        context={"orders": [(order, status_link(order)) for order in orders]},
+        message_id=message_id,
+    ).send()
+
+
 def send_low_stock_digest(publications) -> int:
     if not publications:
         return 0

@@ -12,7 +12,7 @@ from django.core.files.storage import storages
 from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
-from orders import outbox, reports
+from orders import order_links, outbox, reports
 from orders import services as order_services
 from orders.models import OutboxEntry, ReportDownload
 from shop import logs
@@ -31,6 +31,24 @@ def outbox_process(entry_id: int) -> str:
         return "not due, already done, or another worker has it"
     with logs.order_context(entry.order.number):
         return _outbox_entry_process(entry)
+
+
+def order_links_process(request_id: int) -> str:
+    """Send the links to an address's orders, if it has any; then forget the request."""
+    request = order_links.claim(request_id)
+    if request is None:
+        return "not due, already done, or another worker has it"
+    orders = list(order_links.orders_for(request.email))
+    try:
+        if orders:
+            notifications.send_order_links(request.email, orders, message_id=f"order-links.{request.pk}")
+    except TRANSIENT as error:
+        delay = order_links.retry_later(request, f"{type(error).__name__}: {error}")
+        if delay is not None:
+            order_links.enqueue(request.pk, countdown=delay)
+        return f"attempt {request.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay else "gave up")
+    order_links.done(request)
+    return f"sent {len(orders)} link(s)" if orders else "no orders: nothing sent"
 
 
 def _outbox_entry_process(entry: OutboxEntry) -> str:

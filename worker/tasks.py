@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from celery.signals import task_postrun, task_prerun
 
+from orders import order_links
 from orders import outbox as order_outbox
 from orders import selectors as order_selectors
 from orders import services as order_services
@@ -70,8 +71,15 @@ def _log_no_order(**kwargs):
 
 @shared_task(acks_late=True)
 def sweep_outbox() -> int:
-    """Hand over outbox entries whose enqueue was lost, whose worker died, or whose retry is due."""
-    return order_outbox.sweep()
+    """Hand over outbox entries (and "Find my orders" requests) whose enqueue was lost, whose
+    worker died, or whose retry is due."""
+    return order_outbox.sweep() + order_links.sweep()
+
+
+@shared_task(acks_late=True)
+def send_order_links(request_id: int) -> str:
+    """Email a reader the links to their orders ("Find my orders"); safe to run twice."""
+    return worker_services.order_links_process(request_id)
 
 
 @shared_task(acks_late=True)

@@ -83,6 +83,8 @@ ROWS = [
     Row("checkout/", "get", "/checkout/", everyone(302)),  # an empty basket goes back to the basket
     Row("checkout/payment/", "get", "/checkout/payment/", everyone(302)),  # no order of this visitor's waits
     # An order's status page needs that order's token: the reader has it, nobody else does.
+    Row("orders/find/", "get", "/orders/find/", everyone(200)),
+    Row("orders/find/", "post", "/orders/find/", everyone(200), data={"email": "{role}@example.org"}),  # one address each: a limit per address
     Row("orders/<str:number>/", "get", "/orders/{number}/?token={token}", who(404, 200, 404, 404, 404)),
     Row("api/schema/", "get", "/api/schema/", everyone(200)),
     Row("api/docs/", "get", "/api/docs/", everyone(200)),
@@ -286,7 +288,7 @@ def _ask(row: Row, role: str, world: dict):
     client = Client()
     if role in world["users"]:
         client.force_login(world["users"][role])
-    values = {**world["values"], "token": world["order"].token if role == "reader" else "a-guessed-token-" + "x" * 27}
+    values = {**world["values"], "role": role, "token": world["order"].token if role == "reader" else "a-guessed-token-" + "x" * 27}
     path, data = _fill(row.path, values), _fill(row.data, values)
     if row.as_json:
         return getattr(client, row.method)(path, json.dumps(data), content_type="application/json")

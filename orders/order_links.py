@@ -1,0 +1,83 @@
+"""Find my orders: a reader gives an email address and gets, by email, links to its orders.
+
+The page only stores the request and hands it to the workers, the same work whether or not
+the address has orders, so neither its answer nor its timing says which addresses are known.
+A worker finds the orders and sends the links (`worker.services.order_links_process`); a
+failed send is retried with the outbox's backoff, and the outbox's sweep hands over any
+request the broker lost. Rows are deleted once handled: the shop keeps no list of who asked.
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from shop.celery import app as celery_app
+
+from .models import Order, OrderLinksRequest
+
+log = logging.getLogger(__name__)
+TASK = "worker.tasks.send_order_links"
+MONTHS = 12  # how far back "your orders" go
+
+
+def order_links_request(*, email: str) -> OrderLinksRequest:
+    request = OrderLinksRequest.objects.create(email=email.strip())
+    transaction.on_commit(lambda: enqueue(request.pk))
+    return request
+
+
+def enqueue(request_id: int, countdown: float | None = None) -> bool:
+    try:
+        celery_app.signature(TASK, args=[request_id]).apply_async(countdown=countdown)
+        return True
+    except Exception as error:  # the broker is down: the request waits for the sweep
+        log.warning("Order links request %s not enqueued (%s); the sweep will send it", request_id, error)
+        return False
+
+
+def _claimable(now):
+    return Q(next_attempt_at__lte=now) & (Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+
+
+def claim(request_id: int) -> OrderLinksRequest | None:
+    """Lease the request for this worker, or None if it is handled, not due, or leased to another."""
+    now = timezone.now()
+    leased = OrderLinksRequest.objects.filter(_claimable(now), pk=request_id).update(
+        leased_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS), attempts=F("attempts") + 1
+    )
+    return OrderLinksRequest.objects.get(pk=request_id) if leased else None
+
+
+def orders_for(email: str):
+    """The address's orders of the last MONTHS months, newest first (the address as typed at
+    checkout, whatever its capitals)."""
+    since = timezone.now() - timedelta(days=round(MONTHS * 30.44))
+    return Order.objects.filter(email__iexact=email, placed_at__gte=since).order_by("-placed_at")
+
+
+def done(request: OrderLinksRequest) -> None:
+    OrderLinksRequest.objects.filter(pk=request.pk).delete()
+
+
+def retry_later(request: OrderLinksRequest, error: str) -> float | None:
+    """Another attempt later, backing off as the outbox does; after the last, give up (logged)."""
+    if request.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        log.error("Order links for a reader given up after %s attempts: %s", request.attempts, error)
+        done(request)
+        return None
+    ceiling = min(settings.OUTBOX_RETRY_SECONDS * 2 ** (request.attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
+    delay = random.uniform(ceiling / 2, ceiling)
+    OrderLinksRequest.objects.filter(pk=request.pk).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=delay), leased_until=None, last_error=error[:2000]
+    )
+    return delay
+
+
+def sweep(limit: int = 500) -> int:
+    due = OrderLinksRequest.objects.filter(_claimable(timezone.now())).values_list("pk", flat=True)[:limit]
+    return sum(enqueue(request_id) for request_id in due)
