@@ -166,6 +166,23 @@ class Order(models.Model):
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]
 
+    def vat_by_rate(self) -> list[dict]:
+        """VAT as a receipt shows it: for each rate, the gross, the net and the VAT, delivery
+        included (at its method's rate). Reads the prefetched lines."""
+        rates: dict[Decimal, dict] = {}
+
+        def add(rate: Decimal, gross: Decimal, vat: Decimal) -> None:
+            row = rates.setdefault(rate, {"rate": rate * 100, "gross": Decimal("0.00"), "vat": Decimal("0.00")})
+            row["gross"] += gross
+            row["vat"] += vat
+
+        for line in self.lines.all():
+            add(line.vat_rate, line.line_total, line.vat)
+        delivery_vat = self.vat - sum((line.vat for line in self.lines.all()), Decimal("0.00"))
+        if self.delivery or delivery_vat:
+            add(self.delivery_method.vat_rate, self.delivery, delivery_vat)
+        return [{**row, "net": row["gross"] - row["vat"]} for _, row in sorted(rates.items())]
+
 
 class OrderLine(models.Model):
     """A publication in an order, with its price as it was when the order was placed."""

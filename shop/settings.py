@@ -231,6 +231,9 @@ SHOP_NAME = env("SHOP_NAME", default="Print shop")
 # Where readers reach the shop: the links in emails start with it.
 SHOP_URL = env("SHOP_URL", default="http://127.0.0.1:8000").rstrip("/")
 SHOP_REPLY_TO = env("SHOP_REPLY_TO", default="orders@localhost")
+# Who sells: on confirmation emails (and receipts). Lines of the postal address separated by "|".
+SELLER_ADDRESS = [line.strip() for line in env("SELLER_ADDRESS", default="").split("|") if line.strip()]
+SELLER_VAT_NUMBER = env("SELLER_VAT_NUMBER", default="")
 # Who receives the daily low-stock digest (comma-separated).
 STAFF_EMAILS = env.list("STAFF_EMAILS", default=["staff@localhost"])
 # The outbox (emails, warehouse requests): attempts, backoff, and how long a worker may hold an entry.

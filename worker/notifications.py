@@ -4,6 +4,7 @@ Each is plain text plus HTML from templates, from DEFAULT_FROM_EMAIL with SHOP_R
 through Django's email framework (files in development, SMTP or a provider in production).
 """
 
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,7 +26,10 @@ def status_link(order: Order) -> str:
 
 
 def _message(*, subject: str, to: list[str], template: str, context: dict, message_id: str) -> EmailMultiAlternatives:
-    context = {**context, "shop_name": settings.SHOP_NAME, "shop_url": settings.SHOP_URL}
+    context = {
+        **context, "shop_name": settings.SHOP_NAME, "shop_url": settings.SHOP_URL, "contact": settings.SHOP_REPLY_TO,
+        "seller_address": settings.SELLER_ADDRESS, "seller_vat_number": settings.SELLER_VAT_NUMBER,
+    }  # fmt: skip
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"emails/{template}.txt", context),
@@ -46,7 +50,10 @@ def send_order_email(entry: OutboxEntry) -> None:
         subject=SUBJECTS[entry.kind].format(number=order.number),
         to=[order.email],
         template=entry.kind,
-        context={"order": order, "refund": refund, "status_link": status_link(order)},
+        context={
+            "order": order, "refund": refund, "status_link": status_link(order), "vat_by_rate": order.vat_by_rate(),
+            "delivery_refunded": refund.amount - sum((line.amount for line in refund.lines.all()), Decimal("0.00")) if refund else None,
+        },  # fmt: skip
         message_id=entry.key.replace(":", "."),
     ).send()
 

@@ -264,3 +264,49 @@ def test_beat_sweeps_the_outbox_and_sends_the_daily_digest():
     assert schedule["worker.tasks.sweep_outbox"] <= 60
     digest = schedule["worker.tasks.send_low_stock_digest"]
     assert digest.hour == {7} and digest.minute == {30}
+
+
+def test_the_confirmation_is_a_receipt_in_all_but_name(api, stripe_emulator, smtp_server, settings):
+    from decimal import Decimal
+
+    from orders.models import Order
+    from tests.factories import PublicationFactory
+    from tests.payments import order_body, payment_method
+
+    settings.SELLER_ADDRESS, settings.SELLER_VAT_NUMBER = ["The Publisher Ltd", "1 Example Street", "London"], "GB 123 4567 89"
+    book = PublicationFactory(title="A printed report", price=Decimal("8.50"), stock=5)
+    bundle = PublicationFactory(title="A report with a data pack", price=Decimal("12.00"), vat_rate=Decimal("0.2"), stock=5)
+    number = api.post("/api/orders/", order_body((book.isbn, 1), (bundle.isbn, 1), method="uk-express"), format="json").json()["number"]
+    order = Order.objects.get(number=number)
+    services.order_pay(order=order, payment_method=payment_method("visa"))
+
+    process(order, "confirmation")
+
+    text = smtp_server.messages[0].get_body(("plain",)).get_content()
+    for expected in [
+        "Ordered:      ", "Paid:         ", ", by card",
+        f"1 x A printed report (ISBN {book.isbn_display}) at £8.50   £8.50",
+        "Delivery:  £6.50 (UK express (tracked, next working day))",
+        "at 0%: £0.00 on £15.00 net (£15.00 with VAT)",  # the book and delivery, zero-rated
+        "at 20%: £2.00 on £10.00 net (£12.00 with VAT)",
+        "in all: £2.00", "Total:     £27.00",
+        "Expected: next working day after dispatch",
+        f"write to {settings.SHOP_REPLY_TO}",
+        "Sold by Print shop, The Publisher Ltd, 1 Example Street, London.", "VAT number: GB 123 4567 89",
+    ]:  # fmt: skip
+        assert expected in text, expected
+
+
+def test_a_whole_refund_email_says_the_delivery_refunded_too(paid_order, smtp_server, stripe_emulator):
+    import stripe
+
+    from tests.payments import payment_method
+
+    stripe.PaymentIntent.modify(paid_order.payment_intent, payment_method=payment_method("visa"))
+    stripe.PaymentIntent.confirm(paid_order.payment_intent)
+    services.order_refund(order=paid_order)
+
+    process(paid_order, "refund")
+
+    text = smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert "We have refunded £19.95" in text and "2 x Patient-centred leadership   £17.00" in text and "Delivery   £2.95" in text
