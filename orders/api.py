@@ -14,7 +14,7 @@ from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ErrorDetail, NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -72,7 +72,7 @@ class OrderCreateSerializer(serializers.Serializer):
         help_text="One of the codes GET /api/delivery-methods/?country=… lists for the delivery country "
         "(uk-standard, for instance).",
     )  # fmt: skip
-    items = serializers.ListField(child=ItemSerializer(), allow_empty=False, max_length=rules.MAX_LINES)  # maxItems in the schema
+    items = ItemSerializer(many=True, allow_empty=False, max_length=rules.MAX_LINES)  # maxItems: schema_limits
     bulk = serializers.BooleanField(
         default=False,
         help_text="A bulk order: more copies than ORDER_MAX_COPIES, up to BULK_ORDER_MAX_COPIES. Its copies are reserved "
@@ -248,11 +248,22 @@ class CountryQuerySerializer(serializers.Serializer):
 
 
 def _as_payload_fields(error: DjangoValidationError) -> serializers.ValidationError:
-    """order_place's errors where the payload has the field: the address's under "delivery"."""
+    """order_place's errors where the payload has the field (the address's under "delivery"),
+    each keeping its rule's code (orders/rules.py) for clients that read codes."""
     fields, delivery = {}, {}
-    for field, messages in error.message_dict.items():
-        (delivery if field in AddressSerializer().fields else fields)[field] = messages
+    for field, errors in error.error_dict.items():
+        details = [ErrorDetail(message, code=e.code) for e in errors for message in e.messages]
+        (delivery if field in AddressSerializer().fields else fields)[field] = details
     return serializers.ValidationError({**fields, **({"delivery": delivery} if delivery else {})})
+
+
+def schema_limits(result, generator, request, public):
+    """drf-spectacular postprocessing: the limits the serializers cannot state themselves (a
+    list serializer's length) come from orders/rules.py."""
+    items = result.get("components", {}).get("schemas", {}).get("OrderCreateRequest", {}).get("properties", {}).get("items")
+    if items is not None:
+        items["maxItems"] = rules.MAX_LINES
+    return result
 
 
 class OrderDetail(NeverStored):

@@ -127,6 +127,10 @@ class Order(models.Model):
 
     subtotal = models.DecimalField(**MONEY)
     delivery = models.DecimalField(**MONEY)
+    delivery_vat_rate = models.DecimalField(
+        "delivery VAT rate", max_digits=4, decimal_places=3, default=Decimal("0"), db_default=Decimal("0"),
+        help_text="The delivery method's rate when the order was placed (as each line keeps its own).",
+    )  # fmt: skip
     vat = models.DecimalField(**MONEY)
     total = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="GBP")
@@ -180,7 +184,7 @@ class Order(models.Model):
             add(line.vat_rate, line.line_total, line.vat)
         delivery_vat = self.vat - sum((line.vat for line in self.lines.all()), Decimal("0.00"))
         if self.delivery or delivery_vat:
-            add(self.delivery_method.vat_rate, self.delivery, delivery_vat)
+            add(self.delivery_vat_rate, self.delivery, delivery_vat)
         return [{**row, "net": row["gross"] - row["vat"]} for _, row in sorted(rates.items())]
 
 

@@ -7,11 +7,13 @@ failed send is retried with the outbox's backoff, and the outbox's sweep hands o
 request the broker lost. Rows are deleted once handled: the shop keeps no list of who asked.
 """
 
+import hashlib
 import logging
 import random
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -58,6 +60,21 @@ def orders_for(email: str):
     checkout, whatever its capitals)."""
     since = timezone.now() - timedelta(days=round(MONTHS * 30.44))
     return Order.objects.filter(email__iexact=email, placed_at__gte=since).order_by("-placed_at")
+
+
+def _sent_key(email: str) -> str:
+    return "order-links-sent:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def first_in_a_while(email: str) -> bool:
+    """True at most once an hour per address: however many people ask for it, from however many
+    addresses, one reader gets one "your orders" email an hour (the requester cannot tell)."""
+    return cache.add(_sent_key(email), True, timeout=3600)
+
+
+def sent_recently_forget(email: str) -> None:
+    """The send failed: the next attempt may send."""
+    cache.delete(_sent_key(email))
 
 
 def done(request: OrderLinksRequest) -> None:

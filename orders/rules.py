@@ -50,13 +50,16 @@ def lines_error(items) -> ValidationError | None:
 def copies_error(items, *, bulk: bool = False) -> ValidationError | None:
     copies, most = sum(quantity for _, quantity in items), max_copies(bulk=bulk)
     if copies > most:
-        advice = "" if bulk else ' For more, place a bulk order (README, "Holding copies").'
+        advice = "" if bulk else ' For more, place a bulk order: ask us, or send "bulk": true to the API.'
         return _error(f"At most {most} copies per order; this is {copies}.{advice}", "too_many_copies")
     return None
 
 
 def on_sale_errors(items) -> list[ValidationError]:
-    return [_error(f"{publication.isbn} is not on sale.", "not_on_sale") for publication, _ in items if not publication.on_sale]
+    return [
+        _error(f"“{publication.title}” ({publication.isbn}) is not on sale.", "not_on_sale")
+        for publication, _ in items if not publication.on_sale
+    ]  # fmt: skip
 
 
 def method_error(method: DeliveryMethod, country: str) -> ValidationError | None:

@@ -47,7 +47,6 @@ from .models import (
 
 log = logging.getLogger(__name__)
 PENNY = Decimal("0.01")
-# Stripe refuses card payments under 30p.
 
 
 def _money(amount: Decimal) -> Decimal:
@@ -148,13 +147,15 @@ def order_place(
     HOLD_MAX_COPIES_PER_BUYER across their unpaid orders; all unpaid orders together at most
     HOLD_MAX_SHARE of a title. A bulk order, or one for a title already mostly held, is placed
     without holding copies: they are reserved when it is paid."""
-    address = rules.order_check(
-        email=email, address=address, delivery_method=delivery_method, items=items, bulk=bulk, idempotency_key=idempotency_key
-    )  # fmt: skip
-    if idempotency_key:
+    if idempotency_key and len(idempotency_key) <= rules.IDEMPOTENCY_KEY_LENGTH:
+        # A retry returns the order its first request placed, whatever has changed since
+        # (a title withdrawn, a limit lowered).
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
             return _replayed(existing, fingerprint)
+    address = rules.order_check(
+        email=email, address=address, delivery_method=delivery_method, items=items, bulk=bulk, idempotency_key=idempotency_key
+    )  # fmt: skip
     try:
         order = _order_create(
             email=email, address=address, delivery_method=delivery_method, items=items,
@@ -257,6 +258,7 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
         delivery_method=delivery_method,
         subtotal=quote.subtotal,
         delivery=quote.delivery,
+        delivery_vat_rate=delivery_method.vat_rate,
         vat=quote.vat,
         total=quote.total,
         currency=settings.SHOP_CURRENCY,

@@ -38,18 +38,13 @@ def _delivery_method(request) -> DeliveryMethod:
 
 
 def _basket_problems(items) -> list[str]:
-    problems = []
-    copies = sum(quantity for _, quantity in items)
-    if copies > rules.max_copies():
-        problems.append(
-            f"An order has at most {rules.max_copies()} copies; this basket has {copies}. "
-            "Please remove some, or ask us about a bulk order."
-        )
-    for publication, quantity in items:
-        if not publication.on_sale:
-            problems.append(f"“{publication.title}” is no longer on sale: please remove it.")
-        elif publication.stock < quantity:
-            problems.append(f"Only {publication.stock} copies of “{publication.title}” are in stock.")
+    """What stops this basket becoming an order: the order rules (orders/rules.py) and the stock."""
+    errors = [rules.lines_error(items), rules.copies_error(items), *rules.on_sale_errors(items)]
+    problems = [message for error in errors if error for message in error.messages]
+    problems += [
+        f"Only {publication.stock} copies of “{publication.title}” are in stock."
+        for publication, quantity in items if publication.on_sale and publication.stock < quantity
+    ]  # fmt: skip
     return problems
 
 
@@ -106,6 +101,7 @@ def basket_add(request):
 @require_POST
 def basket_update(request):
     basket = Basket(request.session)
+    unreadable = False
     for isbn in list(basket.copies):
         value = request.POST.get(f"quantity-{isbn}", "")
         if request.POST.get("remove") == isbn:
@@ -113,9 +109,10 @@ def basket_update(request):
         elif QUANTITY.fullmatch(value.strip()):
             basket.set(isbn, int(value))
         elif value.strip():
+            unreadable = True
             messages.error(request, f"A quantity is a whole number from 0 to {rules.max_copies()}.")
     _cap_to_stock(request, basket)
-    if "checkout" in request.POST:  # "Checkout" submits the basket: what was typed applies on the way
+    if "checkout" in request.POST and not unreadable:  # "Checkout" submits the basket: what was typed applies on the way
         return redirect("orders:checkout")
     messages.success(request, "Basket updated.")
     return redirect("orders:basket")
@@ -145,10 +142,12 @@ def checkout(request):
                 return redirect("orders:payment")
     else:
         form = CheckoutForm(initial={k: v for k, v in session.items() if k != "key"})
-    method = form.cleaned_data.get("delivery_method") if form.is_bound else None  # bound forms were validated above
-    method = method or _delivery_method(request)
     choices = _delivery_choices(basket_items)
-    quote = next((quote for choice, quote in choices if choice == method), None) or services.order_quote(items=basket_items, delivery_method=method)
+    # The choice as the reader made it, even one the form refused (a method that does not go to their country).
+    chosen = form["delivery_method"].value() if form.is_bound else _delivery_method(request).code
+    method, quote = next(((m, q) for m, q in choices if m.code == chosen), None) or (
+        _delivery_method(request), services.order_quote(items=basket_items, delivery_method=_delivery_method(request))
+    )  # fmt: skip
     context = {"form": form, "items": basket_items, "quote": quote, "method": method, "choices": choices}
     return render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
 
@@ -228,9 +227,14 @@ def _recipient(group, request) -> str:
     return request.POST.get("email", "").strip().lower()
 
 
+def _asks_for_an_address(request) -> bool:
+    """Only a valid address counts against that address's limit (typos get the form's error)."""
+    return FindOrdersForm(request.POST).is_valid()
+
+
 @never_cache
 @limit("FIND_ORDERS_RATE", group="orders.find")
-@limit("FIND_ORDERS_RECIPIENT_RATE", group="orders.find.recipient", key=_recipient)
+@limit("FIND_ORDERS_RECIPIENT_RATE", group="orders.find.recipient", key=_recipient, applies=_asks_for_an_address)
 def find_orders(request):
     """"Find my orders": the same answer, and the same work, for any address (known or not)."""
     form = FindOrdersForm(request.POST or None)

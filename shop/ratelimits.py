@@ -9,14 +9,17 @@ from django_ratelimit.decorators import ratelimit
 RATE_LIMITED_DETAIL = "Too many requests; please wait before trying again."
 
 
-def limit(rate_setting: str, method: str = "POST", group: str | None = None, key="ip"):
+def limit(rate_setting: str, method: str = "POST", group: str | None = None, key="ip", applies=None):
     """Limit a view to `settings.<rate_setting>` requests ("5/10m") per client IP (or per what
     `key` names, in django-ratelimit's terms); views with the same `group` share one count.
+    With `applies`, only requests for which applies(request) holds are counted.
 
     The rate is read per request, so tests and operators can change it, and remembered on
     the request so that the 429 can say how long to wait."""
 
     def rate(group, request):
+        if applies is not None and not applies(request):
+            return None  # django-ratelimit: no limit for this request
         request.rate_limit = getattr(settings, rate_setting)
         return request.rate_limit
 

@@ -39,16 +39,24 @@ def order_links_process(request_id: int) -> str:
     if request is None:
         return "not due, already done, or another worker has it"
     orders = list(order_links.orders_for(request.email))
+    sent = False
     try:
-        if orders:
-            notifications.send_order_links(request.email, orders, message_id=f"order-links.{request.pk}")
-    except TRANSIENT as error:
+        if orders and order_links.first_in_a_while(request.email):
+            # To the address the reader gave at checkout (the newest order's), not as typed here.
+            notifications.send_order_links(orders[0].email, orders, message_id=f"order-links.{request.pk}")
+            sent = True
+    except Exception as error:  # noqa: BLE001 (any failure: again later, then given up; never leased for ever)
+        if not isinstance(error, TRANSIENT):
+            log.exception("Order links request %s failed", request.pk)
+        order_links.sent_recently_forget(request.email)
         delay = order_links.retry_later(request, f"{type(error).__name__}: {error}")
         if delay is not None:
             order_links.enqueue(request.pk, countdown=delay)
         return f"attempt {request.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay else "gave up")
     order_links.done(request)
-    return f"sent {len(orders)} link(s)" if orders else "no orders: nothing sent"
+    if sent:
+        return f"sent {len(orders)} link(s)"
+    return "sent to this address within the hour: not again" if orders else "no orders: nothing sent"
 
 
 def _outbox_entry_process(entry: OutboxEntry) -> str:

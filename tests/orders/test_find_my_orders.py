@@ -44,7 +44,7 @@ def test_a_known_address_is_sent_a_link_to_each_of_its_orders_of_the_last_twelve
     assert handle_all() == ["sent 2 link(s)"]
     [message] = smtp_server.messages
     text = message.get_body(("plain",)).get_content()
-    assert message["To"] == "reader@example.org"
+    assert message["To"] == "Reader@Example.org"  # as given at checkout, on the newest order
     for order in (recent, other_case):
         assert f"/orders/{order.number}/?token={order.token}" in text
     assert old.number not in text and someone_else.number not in text
@@ -102,3 +102,28 @@ def test_a_bad_address_is_a_field_error_and_nothing_is_queued():
 
 def test_every_page_links_to_find_my_orders(client):
     assert 'href="/orders/find/"' in client.get("/").text
+
+
+def test_one_reader_gets_one_links_email_an_hour_however_many_ask(api, stripe_emulator, smtp_server):
+    place(api, "reader@example.org")
+    for n in range(3):
+        ask("reader@example.org", f"203.0.113.{30 + n}")
+
+    assert handle_all() == ["sent 1 link(s)", "sent to this address within the hour: not again", "sent to this address within the hour: not again"]
+    assert len(smtp_server.messages) == 1 and not OrderLinksRequest.objects.exists()
+
+
+def test_typos_get_the_forms_error_and_never_use_up_anyones_limit():
+    for _ in range(5):
+        assert ask("", "203.0.113.40")[0].status_code == 400
+
+    assert ask("reader@example.org", "203.0.113.41")[0].status_code == 200
+
+
+def test_the_links_go_to_the_address_given_at_checkout_not_as_typed(api, stripe_emulator, smtp_server):
+    place(api, "Reader@Example.org")
+    ask("reader@example.org")
+
+    handle_all()
+
+    assert smtp_server.messages[0]["To"] == "Reader@Example.org"

@@ -265,3 +265,21 @@ def test_the_orders_api_includes_its_refunds(api, card_paid_order):
     assert [(r["amount"], r["status"], r["lines"]) for r in data["refunds"]] == [
         ("8.50", "succeeded", [{"isbn": line.isbn, "quantity": 1, "amount": "8.50"}])
     ]
+
+
+def test_a_method_refused_for_the_country_stays_the_readers_choice(client, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "1"})
+
+    response = client.post("/checkout/", {**ADDRESS, "country": "FR", "postcode": "75001", "delivery_method": "uk-express"})
+
+    page = BeautifulSoup(response.text, "html.parser")
+    assert response.status_code == 400 and page.select_one("#id_delivery_method-error")
+    assert [radio["value"] for radio in page.select("input[name=delivery_method][checked]")] == ["uk-express"]
+
+
+def test_checkout_with_an_unreadable_quantity_stays_on_the_basket(client, seed):
+    client.post("/basket/add/", {"isbn": seed.isbn, "quantity": "1"})
+
+    response = client.post("/basket/update/", {f"quantity-{seed.isbn}": "two", "checkout": "1"})
+
+    assert response["Location"] == "/basket/"

@@ -126,3 +126,38 @@ def test_no_copy_of_a_rules_number_is_left_outside_the_rules(number):
     ]  # fmt: skip
 
     assert stray == []
+
+
+def test_the_api_keeps_each_rules_code_on_its_message(api):
+    publication = PublicationFactory(stock=5)
+    body = {"email": "reader@example.org", "delivery": {**ADDRESS, "postcode": "LS1"}, "delivery_method": "uk-standard",
+            "items": [{"isbn": publication.isbn, "quantity": 1}]}  # fmt: skip
+
+    response = api.post("/api/orders/", body, format="json")
+
+    assert [detail.code for detail in response.data["delivery"]["postcode"]] == ["postcode_invalid"]
+
+
+def test_a_retried_order_is_the_order_placed_even_after_its_title_was_withdrawn(api, stripe_emulator):
+    publication = PublicationFactory(stock=5)
+    body = {"email": "reader@example.org", "delivery": ADDRESS, "delivery_method": "uk-standard",
+            "items": [{"isbn": publication.isbn, "quantity": 1}]}  # fmt: skip
+    first = api.post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    publication.on_sale = False
+    publication.save()
+
+    again = api.post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+
+    assert again.status_code == 201 and again.json()["number"] == first.json()["number"]
+
+
+def test_the_delivery_vat_rate_is_kept_with_the_order(stripe_emulator):
+    method = DeliveryMethod.objects.get(code="uk-express")
+    method.vat_rate = Decimal("0.2")
+    method.save()
+    order = place(method="uk-express")
+    method.vat_rate = Decimal("0")
+    method.save()
+
+    order = Order.objects.prefetch_related("lines").get(pk=order.pk)
+    assert [(row["rate"], row["vat"]) for row in order.vat_by_rate() if row["rate"]] == [(Decimal("20.000"), Decimal("1.08"))]

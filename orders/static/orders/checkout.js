@@ -10,7 +10,11 @@
       document.querySelectorAll("[data-total-part=" + part + "]").forEach(function (element) { element.textContent = parts[part]; });
     });
   }
-  choices.forEach(function (choice) {
-    choice.addEventListener("change", function () { if (choice.checked) { show(choice); } });
-  });
+  function showChecked() {
+    choices.forEach(function (choice) { if (choice.checked) { show(choice); } });
+  }
+  choices.forEach(function (choice) { choice.addEventListener("change", showChecked); });
+  // A browser going Back may restore an earlier choice: the totals follow it too.
+  window.addEventListener("pageshow", showChecked);
+  showChecked();
 })();
