@@ -9,17 +9,14 @@ request the broker lost. Rows are deleted once handled: the shop keeps no list o
 
 import hashlib
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from shop.celery import app as celery_app
-
+from . import outbox
 from .models import Order, OrderLinksRequest
 
 log = logging.getLogger(__name__)
@@ -34,25 +31,12 @@ def order_links_request(*, email: str) -> OrderLinksRequest:
 
 
 def enqueue(request_id: int, countdown: float | None = None) -> bool:
-    try:
-        celery_app.signature(TASK, args=[request_id]).apply_async(countdown=countdown)
-        return True
-    except Exception as error:  # the broker is down: the request waits for the sweep
-        log.warning("Order links request %s not enqueued (%s); the sweep will send it", request_id, error)
-        return False
-
-
-def _claimable(now):
-    return Q(next_attempt_at__lte=now) & (Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+    return outbox.hand_over(TASK, request_id, countdown)
 
 
 def claim(request_id: int) -> OrderLinksRequest | None:
     """Lease the request for this worker, or None if it is handled, not due, or leased to another."""
-    now = timezone.now()
-    leased = OrderLinksRequest.objects.filter(_claimable(now), pk=request_id).update(
-        leased_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS), attempts=F("attempts") + 1
-    )
-    return OrderLinksRequest.objects.get(pk=request_id) if leased else None
+    return OrderLinksRequest.objects.get(pk=request_id) if outbox.lease(OrderLinksRequest.objects.all(), request_id) else None
 
 
 def orders_for(email: str):
@@ -87,8 +71,7 @@ def retry_later(request: OrderLinksRequest, error: str) -> float | None:
         log.error("Order links for a reader given up after %s attempts: %s", request.attempts, error)
         done(request)
         return None
-    ceiling = min(settings.OUTBOX_RETRY_SECONDS * 2 ** (request.attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
-    delay = random.uniform(ceiling / 2, ceiling)
+    delay = outbox.backoff_seconds(request.attempts)
     OrderLinksRequest.objects.filter(pk=request.pk).update(
         next_attempt_at=timezone.now() + timedelta(seconds=delay), leased_until=None, last_error=error[:2000]
     )
@@ -96,5 +79,5 @@ def retry_later(request: OrderLinksRequest, error: str) -> float | None:
 
 
 def sweep(limit: int = 500) -> int:
-    due = OrderLinksRequest.objects.filter(_claimable(timezone.now())).values_list("pk", flat=True)[:limit]
+    due = OrderLinksRequest.objects.filter(outbox.due(timezone.now())).values_list("pk", flat=True)[:limit]
     return sum(enqueue(request_id) for request_id in due)

@@ -35,27 +35,49 @@ def owe(order: Order, kind: str, refund: Refund | None = None, occasion: str = "
 
 def enqueue(entry_id: int, countdown: float | None = None) -> bool:
     """Hand an entry to the workers; if the broker cannot take it, the sweep will later."""
+    return hand_over(PROCESS_TASK, entry_id, countdown)
+
+
+def hand_over(task: str, pk: int, countdown: float | None = None) -> bool:
+    """Give the workers `task` for row `pk` (an outbox entry, or a row kept the same way); if the
+    broker cannot take it, the row waits and the sweep hands it over later."""
     try:
-        celery_app.signature(PROCESS_TASK, args=[entry_id]).apply_async(countdown=countdown)
+        celery_app.signature(task, args=[pk]).apply_async(countdown=countdown)
         return True
-    except Exception as error:  # the broker is down: the entry waits in the outbox
-        log.warning("Outbox entry %s not enqueued (%s); the sweep will send it", entry_id, error)
+    except Exception as error:  # the broker is down
+        log.warning("%s for %s not enqueued (%s); the sweep will hand it over", task, pk, error)
         return False
 
 
+def due(now) -> Q:
+    """Rows kept the outbox's way (next_attempt_at, leased_until) that a worker may take now."""
+    return Q(next_attempt_at__lte=now) & (Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+
+
 def _claimable(now):
-    return Q(status=OutboxEntry.Status.PENDING, next_attempt_at__lte=now) & (
-        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    return Q(status=OutboxEntry.Status.PENDING) & due(now)
+
+
+def lease(queryset, pk: int) -> bool:
+    """Take row `pk` of `queryset` for this worker (one more attempt), if it is due and nobody has it."""
+    now = timezone.now()
+    return bool(
+        queryset.filter(due(now), pk=pk).update(
+            leased_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS), attempts=F("attempts") + 1
+        )
     )
+
+
+def backoff_seconds(attempts: int) -> float:
+    """How long before attempt `attempts` + 1: exponential, capped, with jitter."""
+    ceiling = min(settings.OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def claim(entry_id: int) -> OutboxEntry | None:
     """Lease the entry for this worker, or None if it is sent, failed, not due, or leased to another."""
-    now = timezone.now()
-    leased = OutboxEntry.objects.filter(_claimable(now), pk=entry_id).update(
-        leased_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS), attempts=F("attempts") + 1
-    )
-    return OutboxEntry.objects.select_related("order", "refund").get(pk=entry_id) if leased else None
+    pending = OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING)
+    return OutboxEntry.objects.select_related("order", "refund").get(pk=entry_id) if lease(pending, entry_id) else None
 
 
 def mark_sent(entry: OutboxEntry) -> None:
@@ -70,8 +92,7 @@ def retry_later(entry: OutboxEntry, error: str) -> float | None:
     if entry.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         give_up(entry, f"Gave up after {entry.attempts} attempts: {error}")
         return None
-    ceiling = min(settings.OUTBOX_RETRY_SECONDS * 2 ** (entry.attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
-    delay = random.uniform(ceiling / 2, ceiling)
+    delay = backoff_seconds(entry.attempts)
     OutboxEntry.objects.filter(pk=entry.pk).update(
         next_attempt_at=timezone.now() + timedelta(seconds=delay), leased_until=None, last_error=error[:2000]
     )

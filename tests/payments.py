@@ -86,6 +86,18 @@ def payment_method(card: str = "visa") -> str:
     )["id"]
 
 
+def paid_by_card(number: str, card: str = "visa"):
+    """The order with this number, paid with a card at the emulator (so that refunds reach it)."""
+    from orders import services
+    from orders.models import Order
+
+    order = Order.objects.get(number=number)
+    services.order_pay(order=order, payment_method=payment_method(card))
+    order.refresh_from_db()
+    assert order.status == "paid"
+    return order
+
+
 def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, str]:
     """A webhook body and Stripe-Signature header as Stripe makes them."""
     body = json.dumps(payload).encode()

@@ -12,10 +12,9 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from catalogue.models import Comment, Publication
-from orders import services
 from orders.models import Order, Refund
 from tests.factories import UserFactory
-from tests.payments import order_body, payment_method
+from tests.payments import order_body, paid_by_card
 from tests.peers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,12 +63,7 @@ def admin_login(journey, base, username, password="password"):
 
 
 def paid_order_through_the_api(base, copies=2) -> Order:
-    number = requests.post(f"{base}/api/orders/", json=order_body(("9781909029088", copies)), timeout=30).json()["number"]
-    order = Order.objects.get(number=number)
-    services.order_pay(order=order, payment_method=payment_method("visa"))
-    order.refresh_from_db()
-    assert order.status == "paid"
-    return order
+    return paid_by_card(requests.post(f"{base}/api/orders/", json=order_body(("9781909029088", copies)), timeout=30).json()["number"])
 
 
 def test_a_reader_buys_two_copies_and_pays_by_card(shop, journey, smtp_server):

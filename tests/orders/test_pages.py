@@ -12,7 +12,7 @@ from catalogue.cache import current_version
 from orders import gateway, services
 from orders.models import Order
 from tests.factories import PublicationFactory
-from tests.payments import order_body, payment_method
+from tests.payments import order_body, paid_by_card, payment_method
 
 pytestmark = pytest.mark.django_db
 
@@ -232,12 +232,7 @@ def test_the_payment_page_repeats_the_whole_breakdown_equal_to_the_amount_charge
 @pytest.fixture
 def card_paid_order(api, stripe_emulator, seed):
     """Two copies ordered and paid with a card at the emulator, so that refunds reach it."""
-    number = api.post("/api/orders/", order_body((seed.isbn, 2)), format="json").json()["number"]
-    order = Order.objects.get(number=number)
-    services.order_pay(order=order, payment_method=payment_method("visa"))
-    order.refresh_from_db()
-    assert order.status == "paid"
-    return order
+    return paid_by_card(api.post("/api/orders/", order_body((seed.isbn, 2)), format="json").json()["number"])
 
 
 def test_after_a_refund_the_readers_page_shows_the_copies_and_the_amount(client, card_paid_order, django_assert_max_num_queries):
