@@ -144,9 +144,10 @@ def checkout(request):
         form = CheckoutForm(initial={k: v for k, v in session.items() if k != "key"})
     choices = _delivery_choices(basket_items)
     # The choice as the reader made it, even one the form refused (a method that does not go to their country).
-    chosen = form["delivery_method"].value() if form.is_bound else _delivery_method(request).code
+    usual = _delivery_method(request)
+    chosen = form["delivery_method"].value() if form.is_bound else usual.code
     method, quote = next(((m, q) for m, q in choices if m.code == chosen), None) or (
-        _delivery_method(request), services.order_quote(items=basket_items, delivery_method=_delivery_method(request))
+        usual, services.order_quote(items=basket_items, delivery_method=usual)
     )  # fmt: skip
     context = {"form": form, "items": basket_items, "quote": quote, "method": method, "choices": choices}
     return render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
