@@ -22,6 +22,7 @@ from .models import (
     OrderLine,
     OrderStatusChange,
     OutboxEntry,
+    Payment,
     Refund,
     RefundLine,
     ReportDownload,
@@ -56,6 +57,12 @@ class RefundInline(ReadOnlyInline):
     fields = ["created_at", "amount", "status", "restock", "reason", "stripe_refund_id", "created_by"]
 
 
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    verbose_name_plural = "payment intents (one more after each declined card)"
+    fields = ["attempt", "payment_intent", "created_at"]
+
+
 class OutboxInline(ReadOnlyInline):
     model = OutboxEntry
     verbose_name_plural = "emails and warehouse requests"
@@ -74,7 +81,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "placed_at"
     search_fields = ["number", "email", "name", "postcode"]
     search_help_text = "Order number, email, name, postcode, or an ISBN in any format."
-    inlines = [LineInline, StatusChangeInline, OutboxInline, RefundInline, StripeEventInline]
+    inlines = [LineInline, StatusChangeInline, PaymentInline, OutboxInline, RefundInline, StripeEventInline]
     actions = ["cancel_unpaid", "refund_in_full", "retry_failed_sending", "clear_attention"]
     fieldsets = [
         (None, {"fields": ["number", "status", "refund_link", "needs_attention", "attention_reason"]}),

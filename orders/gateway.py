@@ -81,17 +81,18 @@ def _call(what: str, function, *args, **kwargs):
         raise PaymentUnavailable() from error
 
 
-def payment_intent_create(*, order_number: str, amount: Decimal, currency: str) -> Intent:
-    """A card PaymentIntent for an order; the order number as idempotency key makes a retry
-    return the same PaymentIntent instead of a second one."""
+def payment_intent_create(*, order_number: str, amount: Decimal, currency: str, attempt: int = 1) -> Intent:
+    """A card PaymentIntent for an order's `attempt` (the first, or the one after a declined
+    card); `order-{number}-{attempt}` as idempotency key makes a retry, or two at once, return
+    the same PaymentIntent instead of a second one."""
     intent = _call(
         "create payment intent",
         stripe.PaymentIntent.create,
         amount=to_pence(amount),
         currency=currency.lower(),
         payment_method_types=["card"],
-        metadata={"order_number": order_number},
-        idempotency_key=f"order-{order_number}",
+        metadata={"order_number": order_number, "attempt": str(attempt)},
+        idempotency_key=f"order-{order_number}-{attempt}",
     )
     return Intent.from_stripe(intent)
 

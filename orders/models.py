@@ -254,6 +254,24 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class Payment(models.Model):
+    """One PaymentIntent of an order: the first, and one more after each declined card (Stripe
+    cannot take a second card on a declined one). Only the newest can be paid: each earlier one
+    was cancelled, and Stripe confirmed it, before the next was made."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    attempt = models.PositiveSmallIntegerField()
+    payment_intent = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["attempt"]
+        constraints = [models.UniqueConstraint(fields=["order", "attempt"], name="one_payment_intent_per_attempt")]
+
+    def __str__(self):
+        return f"{self.payment_intent} (attempt {self.attempt}) for {self.order}"
+
+
 class Refund(models.Model):
     """Money returned to the reader through Stripe; created before Stripe is asked, so a failed
     attempt is retried with the same idempotency key and can never refund twice."""

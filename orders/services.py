@@ -39,6 +39,7 @@ from .models import (
     OrderLine,
     OrderStatusChange,
     OutboxEntry,
+    Payment,
     Refund,
     RefundLine,
     ReportDownload,
@@ -176,12 +177,41 @@ def order_place(
 
 
 def _with_payment_intent(order: Order) -> Order:
-    """Create the order's PaymentIntent; the order number as Stripe's idempotency key makes a
-    second call (a retried request) return the same one."""
+    """Create the order's first PaymentIntent; Stripe's idempotency key (order-{number}-1)
+    makes a second call (a retried request) return the same one."""
     intent = gateway.payment_intent_create(order_number=order.number, amount=order.total, currency=order.currency)
+    Payment.objects.get_or_create(order=order, attempt=1, defaults={"payment_intent": intent.id})
     order.payment_intent, order.client_secret = intent.id, intent.client_secret
     Order.objects.filter(pk=order.pk).update(payment_intent=intent.id, client_secret=intent.client_secret)
     return order
+
+
+@logs.about_order
+def payment_intent_replace(*, order: Order, declined: gateway.Intent) -> Order:
+    """After a declined card, a new PaymentIntent for the same order, so that the reader can try
+    another card (Stripe cannot take one on a declined PaymentIntent).
+
+    The declined one is cancelled first, and only once Stripe confirms it is cancelled is the
+    next made, so at most one of an order's PaymentIntents can ever be paid. The next one's
+    idempotency key, order-{number}-{attempt}, makes two readers' tabs retrying at once get the
+    same PaymentIntent. Stripe calls hold no lock."""
+    current = Order.objects.values_list("payment_intent", flat=True).get(pk=order.pk)
+    if current != declined.id:
+        return Order.objects.get(pk=order.pk)  # replaced already (the other tab)
+    cancelled = gateway.payment_intent_cancel(declined.id)
+    if cancelled.status == "succeeded":  # paid after all (a bank's late answer): nothing to replace
+        payment_succeeded(intent=cancelled, source="found when replacing a declined payment")
+        return Order.objects.get(pk=order.pk)
+    if cancelled.status != "canceled":
+        return Order.objects.get(pk=order.pk)  # still being decided: the reader tries again later
+    attempt = Payment.objects.filter(order=order, payment_intent=declined.id).values_list("attempt", flat=True).first() or 1
+    intent = gateway.payment_intent_create(
+        order_number=order.number, amount=order.total, currency=order.currency, attempt=attempt + 1
+    )  # fmt: skip
+    Payment.objects.get_or_create(order=order, attempt=attempt + 1, defaults={"payment_intent": intent.id})
+    Order.objects.filter(pk=order.pk, payment_intent=declined.id).update(payment_intent=intent.id, client_secret=intent.client_secret)
+    log.info("Card declined on %s; the next card goes to %s (attempt %s)", declined.id, intent.id, attempt + 1)
+    return Order.objects.get(pk=order.pk)
 
 
 def _replayed(order: Order, fingerprint: str) -> Order:
@@ -309,6 +339,8 @@ def order_pay(*, order: Order, payment_method: str) -> gateway.Intent:
     intent = gateway.payment_intent_pay(order.payment_intent, payment_method=payment_method)
     if intent.status == "succeeded":
         payment_succeeded(intent=intent, source="card confirmed at checkout")
+    elif intent.status == "requires_payment_method" and intent.error:  # declined: the next card needs a new one
+        payment_intent_replace(order=order, declined=intent)
     return intent
 
 
@@ -329,12 +361,21 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
     gone, the payment is refunded once this transaction has committed."""
     if intent.order_number:
         logs.set_order(intent.order_number)  # cleared by the request or task this runs in
-    order = Order.objects.select_for_update().filter(payment_intent=intent.id).first()
+    order = Order.objects.select_for_update().filter(payments__payment_intent=intent.id).first()
     if order is None:
         log.error("Payment %s succeeded for no known order (%s)", intent.id, intent.order_number)
         return None
+    if order.paid_at and order.payment_intent != intent.id:
+        # Another of the order's PaymentIntents paid it already: this money is not the shop's.
+        _flag(order, f"A second payment ({intent.id}) arrived for an order already paid by {order.payment_intent}: "
+                     "refunded in full.")  # fmt: skip
+        transaction.on_commit(lambda: _refund_duplicate(order, intent))
+        return order
     if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED) or order.paid_at:
         return order  # already applied (a webhook after the checkout, or a replay)
+    if order.payment_intent != intent.id:  # an earlier attempt's: refunds go back to the card that paid
+        order.payment_intent = intent.id
+        order.save(update_fields=["payment_intent"])
     expected = (gateway.to_pence(order.total), order.currency.lower())
     if (intent.amount_pence, intent.currency.lower()) != expected:
         _flag(order, f"Stripe reports {intent.amount_pence} {intent.currency} paid on {intent.id}, "
@@ -364,6 +405,15 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
         refund = Refund.objects.create(order=order, amount=order.total, reason=f"{why}; copies gone")
         transaction.on_commit(lambda: _send_quietly(refund))
     return order
+
+
+def _refund_duplicate(order: Order, intent: gateway.Intent) -> None:
+    """Give back a payment an order did not need, on its own PaymentIntent (the idempotency key
+    makes a repeat harmless). Not one of the order's refunds: the order was paid once."""
+    try:
+        gateway.refund_create(intent_id=intent.id, amount=gateway.from_pence(intent.amount_pence), idempotency_key=f"duplicate-{intent.id}")
+    except (PaymentUnavailable, RefundDeclined) as error:
+        log.error("Order %s: the second payment %s is not refunded yet (%s); refund it in Stripe", order.number, intent.id, error.message)
 
 
 def _reserve(order: Order) -> None:
@@ -520,7 +570,7 @@ def stripe_event_receive(event: dict) -> StripeEvent:
         if not created:
             return stored
         stored.outcome = _apply(event["type"], data)
-        stored.order = Order.objects.filter(payment_intent=stored.payment_intent).first() if stored.payment_intent else None
+        stored.order = Order.objects.filter(payments__payment_intent=stored.payment_intent).first() if stored.payment_intent else None
         stored.save(update_fields=["outcome", "order"])
         return stored
 
