@@ -15,7 +15,7 @@ from .cache import catalogue_changed
 from .errors import InsufficientStock
 from .forms import LinesField
 from .models import Comment, PriceChange, Publication, StockMovement, Topic
-from .pages import PageError, check_size, parse_bytes
+from .pages import PageError, parse_files
 from .resources import FILE_FORMATS, PublicationResource
 
 
@@ -213,13 +213,7 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
         form = PagesImportForm(request.POST, request.FILES) if request.method == "POST" else PagesImportForm()
         problems = []
         if request.method == "POST" and form.is_valid():
-            pages = []
-            for upload in form.cleaned_data["files"]:
-                try:
-                    check_size(upload.name, upload.size)  # before reading it
-                    pages.append(parse_bytes(upload.name, upload.read()))
-                except PageError as error:
-                    problems.append(str(error))
+            pages, problems = parse_files((upload.name, upload.size, upload.read) for upload in form.cleaned_data["files"])
             if not problems:
                 try:
                     imported = services.pages_import(pages=pages, by=request.user)

@@ -134,15 +134,23 @@ class _Lines:
 MAX_BYTES = 1_000_000
 
 
-def check_size(path: str, size: int) -> None:
-    """PageError for a file too large to be a page (an upload can be checked before it is read)."""
-    if size > MAX_BYTES:
-        raise PageError(path, 1, f"is {size:,} bytes: a page is at most {MAX_BYTES:,}.")
+def parse_files(files) -> tuple[list[Page], list[str]]:
+    """The pages of `files`, (name, size, read) each, and every problem found ("name, line N:
+    …"): the command's paths and the admin's uploads alike. A file too large to be a page is
+    refused by its size, before it is read."""
+    pages, problems = [], []
+    for name, size, read in files:
+        try:
+            if size > MAX_BYTES:
+                raise PageError(name, 1, f"is {size:,} bytes: a page is at most {MAX_BYTES:,}.")
+            pages.append(parse_bytes(name, read()))
+        except PageError as error:
+            problems.append(str(error))
+    return pages, problems
 
 
 def parse_bytes(path: str, data: bytes) -> Page:
     """A page from a file's bytes (an upload's or a path's), named `path` in errors."""
-    check_size(path, len(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

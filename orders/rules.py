@@ -31,6 +31,13 @@ IDEMPOTENCY_KEY_LENGTH = Order._meta.get_field("idempotency_key").max_length
 _UK_POSTCODE = GBPostcodeField()
 
 
+def payment_error(total: Decimal) -> ValidationError | None:
+    """Stripe takes no card payment under MINIMUM_CARD_PAYMENT."""
+    if total < MINIMUM_CARD_PAYMENT:
+        return _error(f"Card payments start at £{MINIMUM_CARD_PAYMENT}.", "below_minimum_payment")
+    return None
+
+
 def max_copies(*, bulk: bool = False) -> int:
     """Copies one order may hold: ORDER_MAX_COPIES, or BULK_ORDER_MAX_COPIES for a bulk order."""
     return settings.BULK_ORDER_MAX_COPIES if bulk else settings.ORDER_MAX_COPIES

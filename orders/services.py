@@ -275,8 +275,8 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
     if not_on_sale := rules.on_sale_errors(items):  # again, under the lock: a title may have just been withdrawn
         raise ValidationError({"items": not_on_sale})
     quote = order_quote(items=items, delivery_method=delivery_method)
-    if quote.total < rules.MINIMUM_CARD_PAYMENT:
-        raise ValidationError({"items": [ValidationError(f"Card payments start at £{rules.MINIMUM_CARD_PAYMENT}.", code="below_minimum_payment")]})
+    if too_little := rules.payment_error(quote.total):  # the quote's total: worked out under the lock
+        raise ValidationError({"items": [too_little]})
     holds_stock = _holds_copies(email=email, placed_from=placed_from, items=items, bulk=bulk)
     if not holds_stock:  # reserved when paid; but what is not there now is not for sale now either
         for publication, quantity in items:

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from catalogue import services
-from catalogue.pages import PageError, parse_bytes
+from catalogue.pages import PageError, parse_files
 
 
 class Command(BaseCommand):
@@ -25,15 +25,9 @@ class Command(BaseCommand):
         by = get_user_model().objects.filter(username=user).first() if user else None
         if user and by is None:
             raise CommandError(f"No user called {user!r}.")
-        pages, problems = [], []
-        for path in files:
-            if not path.is_file():
-                problems.append(f"{path}: no such file.")
-                continue
-            try:
-                pages.append(parse_bytes(str(path), path.read_bytes()))
-            except PageError as error:
-                problems.append(str(error))
+        missing = [f"{path}: no such file." for path in files if not path.is_file()]
+        pages, problems = parse_files((str(path), path.stat().st_size, path.read_bytes) for path in files if path.is_file())
+        problems = missing + problems
         if problems:
             raise CommandError("Nothing imported.\n" + "\n".join(problems))
         try:
