@@ -7,12 +7,13 @@ from django.core import signing as django_signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import storages
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ErrorDetail, NotFound
 from rest_framework.negotiation import BaseContentNegotiation
@@ -111,12 +112,37 @@ class RefundLineSerializer(serializers.ModelSerializer):
         fields = ["isbn", "quantity", "amount"]
 
 
+class DocumentSerializer(serializers.Serializer):
+    """A VAT document of the order's (receipt or credit note): its number and its PDF."""
+
+    number = serializers.CharField(source="code", help_text="e.g. R-000042 or CN-000007")
+    issued_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="The PDF, for the holder of the order's token")
+
+    def get_url(self, document) -> str:
+        order = self.context["order"]
+        if hasattr(document, "refund"):
+            path = reverse("orders:credit-note", kwargs={"number": order.number, "credit_note": document.number})
+        else:
+            path = reverse("orders:receipt", kwargs={"number": order.number})
+        return self.context["request"].build_absolute_uri(f"{path}?token={order.token}")
+
+
+def _document(serializer, document, order: Order) -> dict | None:
+    return DocumentSerializer(document, context={**serializer.context, "order": order}).data if document else None
+
+
 class RefundSerializer(serializers.ModelSerializer):
     lines = RefundLineSerializer(many=True, read_only=True)
+    credit_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Refund
-        fields = ["amount", "status", "created_at", "refunded_at", "lines"]
+        fields = ["amount", "status", "created_at", "refunded_at", "lines", "credit_note"]
+
+    @extend_schema_field(DocumentSerializer(allow_null=True))
+    def get_credit_note(self, refund) -> dict | None:
+        return _document(self, getattr(refund, "credit_note", None), refund.order)
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -127,6 +153,7 @@ class OrderSerializer(serializers.ModelSerializer):
     status_url = serializers.SerializerMethodField()
     history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
     refunds = RefundSerializer(many=True, read_only=True)
+    receipt = serializers.SerializerMethodField(help_text="The VAT receipt, once the order is paid")
     reserved = serializers.BooleanField(
         source="holds_stock", read_only=True,
         help_text="Whether the copies are set aside; false for a bulk order (or a title mostly held) until it is paid",
@@ -137,8 +164,12 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = [
             "number", "status", "email", "lines", "subtotal", "delivery", "vat", "total", "currency",
             "delivery_address", "delivery_method", "payment", "status_url", "placed_at", "expires_at",
-            "paid_at", "history", "reserved", "refunds",
+            "paid_at", "history", "reserved", "refunds", "receipt",
         ]  # fmt: skip
+
+    @extend_schema_field(DocumentSerializer(allow_null=True))
+    def get_receipt(self, order) -> dict | None:
+        return _document(self, getattr(order, "receipt", None), order)
 
     def get_delivery_address(self, order) -> dict:
         return {field: str(getattr(order, field)) for field in ("name", "line1", "line2", "city", "postcode", "country")}

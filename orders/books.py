@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from catalogue.models import Publication, StockMovement
 
-from .models import Order, OrderLine, OrderStatusChange, OutboxEntry, Refund
+from .models import CreditNote, DocumentSequence, Order, OrderLine, OrderStatusChange, OutboxEntry, Receipt, Refund
 
 # Orders whose copies left stock (a cancelled order gave them back; a refund's restock is a return).
 HOLDS_STOCK = {
@@ -58,6 +58,7 @@ def books_check(*, grace: timedelta = timedelta(minutes=10)) -> Books:
         *_orders_hold_their_copies(),
         *_owed_messages_sent(now - grace),
         *_nothing_stuck(now - grace),
+        *_documents_issued(),
     ]
     return Books(
         publications=Publication.objects.count(),
@@ -69,6 +70,22 @@ def books_check(*, grace: timedelta = timedelta(minutes=10)) -> Books:
 
 def _ever_paid():
     return OrderStatusChange.objects.filter(to_status=Order.Status.PAID).values("order").distinct()
+
+
+def _documents_issued():
+    """A receipt for each order paid, a credit note for each refund of one, and each kind
+    numbered 1, 2, 3... up to where its sequence stands, with no gap."""
+    for number in Order.objects.filter(paid_at__isnull=False, receipt__isnull=True).values_list("number", flat=True):
+        yield Problem("documents", number, "paid, but no receipt was issued")
+    missing = Refund.objects.filter(status=Refund.Status.SUCCEEDED, order__receipt__isnull=False, credit_note__isnull=True)
+    for number, refund_id in missing.values_list("order__number", "pk"):
+        yield Problem("documents", number, f"refund {refund_id} has no credit note")
+    for model, sequence in ((Receipt, "receipt"), (CreditNote, "credit_note")):
+        numbers = sorted(model.objects.values_list("number", flat=True))
+        last = DocumentSequence.objects.filter(name=sequence).values_list("last", flat=True).first() or 0
+        gaps = sorted(set(range(1, max([last, *numbers]) + 1)) - set(numbers))
+        if gaps:
+            yield Problem("documents", model._meta.verbose_name_plural, f"numbers missing: {', '.join(map(str, gaps[:20]))}")
 
 
 def _stock_matches_ledger():

@@ -52,6 +52,7 @@ class Intent:
     order_number: str
     latest_charge: str
     error: str  # why the last attempt failed, in words a reader understands
+    payment_method: str = ""  # the card's PaymentMethod (or, in development, card_) id
 
     @classmethod
     def from_stripe(cls, intent) -> "Intent":
@@ -60,6 +61,7 @@ class Intent:
             intent = intent.to_dict()
         last_error = intent.get("last_payment_error") or {}
         charge = intent.get("latest_charge") or ""
+        method = intent.get("payment_method") or ""
         return cls(
             id=intent["id"],
             status=intent["status"],
@@ -69,6 +71,7 @@ class Intent:
             order_number=(intent.get("metadata") or {}).get("order_number", ""),
             latest_charge=charge if isinstance(charge, str) else charge.get("id", ""),
             error=last_error.get("message", ""),
+            payment_method=method if isinstance(method, str) else method.get("id", ""),
         )
 
 
@@ -130,6 +133,27 @@ def payment_intent_cancel(intent_id: str) -> Intent:
         return Intent.from_stripe(_call("cancel payment intent", stripe.PaymentIntent.cancel, intent_id))
     except stripe.InvalidRequestError:
         return payment_intent_retrieve(intent_id)
+
+
+@dataclass(frozen=True)
+class Card:
+    brand: str  # as a receipt names it: "Visa", "Mastercard"
+    last4: str
+
+
+BRANDS = {"amex": "American Express", "diners": "Diners Club", "jcb": "JCB", "unionpay": "UnionPay", "mastercard": "Mastercard"}
+
+
+def payment_method_card(payment_method: str) -> Card | None:
+    """The brand and last four digits of the card behind a PaymentMethod; None for one that is
+    not a card. A `pm_` id has them under `card`; a `card_` id (a Card, as development tokens
+    give) at the top."""
+    found = _call("retrieve payment method", stripe.PaymentMethod.retrieve, payment_method).to_dict()
+    card = found.get("card") if isinstance(found.get("card"), dict) else found
+    brand, last4 = card.get("brand") or "", card.get("last4") or ""
+    if not (brand or last4):
+        return None
+    return Card(brand=BRANDS.get(brand.lower(), brand.title() if brand.islower() else brand), last4=last4)
 
 
 def refund_create(*, intent_id: str, amount: Decimal, idempotency_key: str) -> str:

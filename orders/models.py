@@ -387,3 +387,72 @@ class ReportDownload(models.Model):
 
     def __str__(self):
         return f"{self.report} {self.period_from}..{self.period_to} by {self.user}"
+
+
+class DocumentSequence(models.Model):
+    """The last number given out of a gapless sequence (receipts, credit notes). Taken by an
+    UPDATE in the transaction that issues the document: the row stays locked until it commits,
+    and a rollback gives the number back, so the numbers run on without gaps."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}: {self.last}"
+
+
+class IssuedDocument(models.Model):
+    """A VAT document as it was issued: its number and date, and who sold, as they were then.
+    Nothing here changes afterwards; the order's lines are price snapshots already."""
+
+    number = models.PositiveIntegerField(unique=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    seller_name = models.CharField(max_length=150)
+    seller_address = models.TextField(blank=True, help_text="One line of the postal address a line.")
+    seller_vat_number = models.CharField("seller VAT number", max_length=30, blank=True)
+    sold_to = models.TextField(help_text="The reader's name and address, a line each.")
+    card_brand = models.CharField(max_length=30, blank=True)
+    card_last4 = models.CharField("card's last four digits", max_length=4, blank=True)
+
+    PREFIX = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"{self.PREFIX}-{self.number:06d}"
+
+    @property
+    def card(self) -> str:
+        """"Visa ending 4242", or "Card" when Stripe could not say which."""
+        if self.card_brand and self.card_last4:
+            return f"{self.card_brand} ending {self.card_last4}"
+        return self.card_brand or "Card"
+
+
+class Receipt(IssuedDocument):
+    """The VAT receipt of a paid order, numbered when the payment is applied."""
+
+    PREFIX = "R"
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="receipt")
+    payment_intent = models.CharField(max_length=64, blank=True)
+
+    class Meta(IssuedDocument.Meta):
+        pass
+
+
+class CreditNote(IssuedDocument):
+    """A refund's own VAT document, citing the receipt it reduces; numbered when Stripe confirms
+    the refund. The card is the receipt's: refunds go back to the card that paid."""
+
+    PREFIX = "CN"
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="credit_note")
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="credit_notes")
+
+    class Meta(IssuedDocument.Meta):
+        pass

@@ -39,10 +39,13 @@ def order_for_token(number: str, token: str) -> Order | None:
 
 def order_with_lines():
     """Orders with what a reader's view of one shows: lines (each with the copies refunded so
-    far), refunds with their lines, history and delivery method, in a fixed number of queries."""
+    far), refunds with their lines and credit notes, history, delivery method and receipt, in a
+    fixed number of queries."""
     lines = OrderLine.objects.annotate(refunded_copies=Coalesce(Sum("refund_lines__quantity"), 0)).order_by("id")
-    refunds = Refund.objects.prefetch_related(Prefetch("lines", queryset=RefundLine.objects.select_related("order_line")))
-    return Order.objects.select_related("delivery_method").prefetch_related(
+    refunds = Refund.objects.select_related("credit_note").prefetch_related(
+        Prefetch("lines", queryset=RefundLine.objects.select_related("order_line"))
+    )
+    return Order.objects.select_related("delivery_method", "receipt").prefetch_related(
         Prefetch("lines", queryset=lines), Prefetch("refunds", queryset=refunds), "status_changes"
     )
 

@@ -11,7 +11,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,7 +24,7 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 from shop import logs
 
-from . import gateway, outbox, rules
+from . import gateway, outbox, receipts, rules
 from .errors import (
     HoldLimitReached,
     IdempotencyKeyReused,
@@ -45,18 +45,9 @@ from .models import (
     ReportDownload,
     StripeEvent,
 )  # fmt: skip
+from .money import money, vat_within
 
 log = logging.getLogger(__name__)
-PENNY = Decimal("0.01")
-
-
-def _money(amount: Decimal) -> Decimal:
-    return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
-
-
-def _vat_within(gross: Decimal, rate: Decimal) -> Decimal:
-    """The VAT inside a VAT-inclusive amount."""
-    return _money(gross * rate / (1 + rate)) if rate else Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -81,11 +72,11 @@ def order_quote(*, items: list[tuple[Publication, int]], delivery_method: Delive
     """Prices as the shop charges them: VAT-inclusive unit prices, delivery free over its threshold."""
     lines = []
     for publication, quantity in items:
-        line_total = _money(publication.price * quantity)
-        lines.append(QuoteLine(publication, quantity, publication.price, line_total, _vat_within(line_total, publication.vat_rate)))
+        line_total = money(publication.price * quantity)
+        lines.append(QuoteLine(publication, quantity, publication.price, line_total, vat_within(line_total, publication.vat_rate)))
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
     delivery = delivery_method.charge_for(subtotal)
-    vat = sum((line.vat for line in lines), Decimal("0.00")) + _vat_within(delivery, delivery_method.vat_rate)
+    vat = sum((line.vat for line in lines), Decimal("0.00")) + vat_within(delivery, delivery_method.vat_rate)
     return Quote(lines, subtotal, delivery, vat, subtotal + delivery)
 
 
@@ -353,12 +344,25 @@ def _flag(order: Order, reason: str) -> None:
         outbox.alert_staff(order)
 
 
-@transaction.atomic
-def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
-    """Apply a succeeded PaymentIntent to its order: paid, if the amount and currency are the order's.
+def payment_succeeded(*, intent: gateway.Intent, source: str, card: gateway.Card | None = None) -> Order | None:
+    """Apply a succeeded PaymentIntent to its order: paid, if the amount and currency are the
+    order's, with its receipt (naming `card`, or the card Stripe names: asked here, before any
+    lock, unless the order is paid already).
 
     A payment for an order that has meanwhile expired reserves its copies again; if they are
     gone, the payment is refunded once this transaction has committed."""
+    return _payment_apply(intent=intent, source=source, card=card or _card_if_unpaid(intent))
+
+
+def _card_if_unpaid(intent: gateway.Intent) -> gateway.Card | None:
+    """The card, for the receipt, of a payment whose order is not paid yet (outside any lock)."""
+    if Order.objects.filter(payments__payment_intent=intent.id, paid_at__isnull=True).exists():
+        return receipts.card_of(intent)
+    return None
+
+
+@transaction.atomic
+def _payment_apply(*, intent: gateway.Intent, source: str, card: gateway.Card | None) -> Order | None:
     if intent.order_number:
         logs.set_order(intent.order_number)  # cleared by the request or task this runs in
     order = Order.objects.select_for_update().filter(payments__payment_intent=intent.id).first()
@@ -385,7 +389,7 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
         order.stripe_charge = intent.latest_charge
         order.save(update_fields=["stripe_charge"])
     if order.status == Order.Status.PENDING_PAYMENT and order.holds_stock:
-        _transition(order, Order.Status.PAID, note=f"Payment {intent.id} ({source})")
+        _paid(order, note=f"Payment {intent.id} ({source})", card=card)
         return order
     if order.refunds.exists():
         return order  # a late payment already being refunded
@@ -395,7 +399,7 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
         with transaction.atomic():
             _reserve(order)
             Order.objects.filter(pk=order.pk).update(holds_stock=True)
-            _transition(order, Order.Status.PAID, note=f"{why} ({source}); copies reserved")
+            _paid(order, note=f"{why} ({source}); copies reserved", card=card)
     except InsufficientStock as shortage:
         if order.status == Order.Status.PENDING_PAYMENT:
             _transition(order, Order.Status.CANCELLED, note="Paid, but its copies were gone: refunded in full")
@@ -405,6 +409,11 @@ def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
         refund = Refund.objects.create(order=order, amount=order.total, reason=f"{why}; copies gone")
         transaction.on_commit(lambda: _send_quietly(refund))
     return order
+
+
+def _paid(order: Order, *, note: str, card: gateway.Card | None) -> None:
+    _transition(order, Order.Status.PAID, note=note)
+    receipts.receipt_issue(order=order, card=card)
 
 
 def _refund_duplicate(order: Order, intent: gateway.Intent) -> None:
@@ -539,6 +548,7 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
     order = _locked(refund.order)
     refund.status, refund.stripe_refund_id, refund.refunded_at = Refund.Status.SUCCEEDED, stripe_refund_id, timezone.now()
     refund.save(update_fields=["status", "stripe_refund_id", "refunded_at"])
+    receipts.credit_note_issue(refund=refund)
     outbox.owe(order, OutboxEntry.Kind.REFUND, refund=refund)
     if refund.restock:
         for refund_line in refund.lines.select_related("order_line__publication").order_by("order_line__publication_id"):
@@ -558,6 +568,7 @@ def stripe_event_receive(event: dict) -> StripeEvent:
     stored and changes nothing, and if applying fails nothing is stored, so Stripe sends it again."""
     data = event["data"]["object"]
     logs.set_order((data.get("metadata") or {}).get("order_number", ""))  # cleared when the request ends
+    card = _card_if_unpaid(gateway.Intent.from_stripe(data)) if event["type"] == "payment_intent.succeeded" else None
     with transaction.atomic():
         stored, created = StripeEvent.objects.get_or_create(
             event_id=event["id"],
@@ -569,15 +580,15 @@ def stripe_event_receive(event: dict) -> StripeEvent:
         )
         if not created:
             return stored
-        stored.outcome = _apply(event["type"], data)
+        stored.outcome = _apply(event["type"], data, card)
         stored.order = Order.objects.filter(payments__payment_intent=stored.payment_intent).first() if stored.payment_intent else None
         stored.save(update_fields=["outcome", "order"])
         return stored
 
 
-def _apply(event_type: str, data) -> str:
+def _apply(event_type: str, data, card: gateway.Card | None) -> str:
     if event_type == "payment_intent.succeeded":
-        order = payment_succeeded(intent=gateway.Intent.from_stripe(data), source="webhook")
+        order = _payment_apply(intent=gateway.Intent.from_stripe(data), source="webhook", card=card)
         return f"order {order.number} {order.status}" if order else "no order for this payment"
     if event_type == "payment_intent.payment_failed":
         # The order stays payable until it expires: the reader may try another card.

@@ -14,4 +14,6 @@ urlpatterns = [
     path("checkout/payment/", views.payment, name="payment"),
     path("orders/find/", views.find_orders, name="find"),  # before the order numbers' pattern
     path("orders/<str:number>/", views.order_status, name="order"),
+    path("orders/<str:number>/receipt/", views.receipt, name="receipt"),
+    path("orders/<str:number>/credit-notes/<int:credit_note>/", views.credit_note, name="credit-note"),
 ]

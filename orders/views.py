@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -17,11 +17,11 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication
 from shop.ratelimits import limit
 
-from . import order_links, rules, selectors, services
+from . import order_links, pdf, rules, selectors, services
 from .basket import Basket
 from .errors import HoldLimitReached, IdempotencyKeyReused, PaymentUnavailable
 from .forms import AddToBasketForm, CheckoutForm, FindOrdersForm
-from .models import DeliveryMethod, Order
+from .models import CreditNote, DeliveryMethod, Order, Receipt
 
 QUANTITY = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²" is a digit to str.isdigit(), not to int()
 CHECKOUT_KEY = "checkout"  # session: the details typed at checkout and the idempotency key
@@ -221,6 +221,35 @@ def order_status(request, number):
     refunded = sum((refund.amount for refund in order.refunds.all()), Decimal("0.00"))
     context = {"order": order, "paying": order.status == Order.Status.PENDING_PAYMENT, "refunded": refunded, "net_paid": order.total - refunded}
     return render(request, "orders/order.html", context)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@never_cache  # the reader's name and address
+@limit("STATUS_RATE", method="GET", group="orders.status")
+def receipt(request, number):
+    """The order's VAT receipt, for the holder of its token, once it is paid."""
+    order = selectors.order_for_token(number, request.GET.get("token", ""))
+    found = Receipt.objects.select_related("order__delivery_method").filter(order=order).first() if order else None
+    if found is None:
+        raise Http404("No receipt for this order.")
+    return _pdf(pdf.receipt_pdf(found), f"receipt-{found.code}-{order.number}.pdf")
+
+
+@never_cache
+@limit("STATUS_RATE", method="GET", group="orders.status")
+def credit_note(request, number, credit_note):
+    """A credit note of the order's, for the holder of its token."""
+    order = selectors.order_for_token(number, request.GET.get("token", ""))
+    notes = CreditNote.objects.select_related("refund__order", "receipt__order").filter(refund__order=order, number=credit_note)
+    found = notes.first() if order else None
+    if found is None:
+        raise Http404("No such credit note for this order.")
+    return _pdf(pdf.credit_note_pdf(found), f"credit-note-{found.code}-{order.number}.pdf")
 
 
 def _recipient(group, request) -> str:

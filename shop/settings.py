@@ -411,6 +411,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # fpdf2 subsetting a receipt's font logs each glyph table at INFO.
+        "fontTools": {"level": "WARNING"},
         # runserver's request lines (development) carry query strings: through the same filters.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

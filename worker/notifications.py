@@ -12,7 +12,8 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from orders.models import Order, OutboxEntry, Refund
+from orders import pdf
+from orders.models import CreditNote, Order, OutboxEntry, Receipt, Refund
 
 SUBJECTS = {
     OutboxEntry.Kind.CONFIRMATION: "Your order {number} is confirmed",
@@ -44,18 +45,28 @@ def _message(*, subject: str, to: list[str], template: str, context: dict, messa
 
 
 def send_order_email(entry: OutboxEntry) -> None:
+    """An email about an order; the confirmation carries the VAT receipt, a refund's email its
+    credit note (as PDFs)."""
     order = Order.objects.prefetch_related("lines").select_related("delivery_method").get(pk=entry.order_id)
     refund = Refund.objects.prefetch_related("lines__order_line").get(pk=entry.refund_id) if entry.refund_id else None
-    _message(
+    receipt = Receipt.objects.filter(order=order).first()
+    credit_note = CreditNote.objects.filter(refund=refund).select_related("receipt").first() if refund else None
+    message = _message(
         subject=SUBJECTS[entry.kind].format(number=order.number),
         to=[order.email],
         template=entry.kind,
         context={
             "order": order, "refund": refund, "status_link": status_link(order), "vat_by_rate": order.vat_by_rate(),
             "delivery_refunded": refund.amount - sum((line.amount for line in refund.lines.all()), Decimal("0.00")) if refund else None,
+            "receipt": receipt, "credit_note": credit_note,
         },  # fmt: skip
         message_id=entry.key.replace(":", "."),
-    ).send()
+    )
+    if entry.kind == OutboxEntry.Kind.CONFIRMATION and receipt:
+        message.attach(f"receipt-{receipt.code}-{order.number}.pdf", pdf.receipt_pdf(receipt), "application/pdf")
+    if credit_note:
+        message.attach(f"credit-note-{credit_note.code}-{order.number}.pdf", pdf.credit_note_pdf(credit_note), "application/pdf")
+    message.send()
 
 
 def send_order_links(email: str, orders: list[Order], *, message_id: str) -> None:

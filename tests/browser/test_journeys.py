@@ -3,6 +3,7 @@
 import csv
 import datetime
 import re
+from urllib.parse import urljoin
 
 import openpyxl
 import pytest
@@ -14,7 +15,9 @@ from playwright.sync_api import expect
 from catalogue.models import Comment, Publication
 from orders.models import Order, Refund
 from tests.factories import UserFactory
+from tests.browser.conftest import SCREENSHOTS
 from tests.payments import order_body, paid_by_card
+from tests.pdfs import text_of
 from tests.peers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,6 +97,11 @@ def test_a_reader_buys_two_copies_and_pays_by_card(shop, journey, smtp_server):
     expect(page.locator(".order-status")).to_have_attribute("data-status", "paid")
     reader.shot("paid")
     status_link = page.url
+    receipt = page.get_by_role("link", name=re.compile(r"VAT receipt R-\d{6}"))  # the reader's to keep
+    answer = page.request.get(urljoin(page.url, receipt.get_attribute("href")))
+    assert answer.headers["content-type"] == "application/pdf"
+    (SCREENSHOTS / "receipt.pdf").write_bytes(answer.body())
+    assert "Total paid: £19.95" in text_of(answer.body()) and "Visa ending 4242" in text_of(answer.body())
 
     # The status link works on its own (no session), and the worker has sent the confirmation.
     other = journey("status-link")

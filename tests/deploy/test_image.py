@@ -77,7 +77,7 @@ def test_the_wheel_holds_every_template_static_file_and_migration(built_image):
     wanted = {
         str(path.relative_to(ROOT))
         for app in APPS
-        for folder in ("templates", "static", "migrations")
+        for folder in ("templates", "static", "migrations", "fonts")
         for path in (ROOT / app).rglob(f"{folder}/**/*")
         if path.is_file() and "__pycache__" not in path.parts
     }
@@ -104,6 +104,14 @@ from catalogue.models import Publication
 from worker import notifications
 from tests_free_low_stock import publications
 assert notifications.send_low_stock_digest(publications()) == 1
+from django.utils import timezone
+from orders import pdf
+from orders.models import Receipt
+assert "site-packages" in str(pdf.FONTS), pdf.FONTS  # the receipts' font came with the wheel
+receipt = pdf._Document(Receipt(number=1, issued_at=timezone.now(), seller_name="Łódź Press", sold_to="Zoë"), "VAT receipt")
+receipt.heading("VAT receipt")
+receipt.sold_to()
+assert bytes(receipt.output()).startswith(b"%PDF-")
 print("rendered", len(os.environ["TEMPLATES_TO_RENDER"].split(",")), "and sent", len(list((Path.cwd() / "var" / "mail").iterdir())))
 """
 LOW_STOCK = """

@@ -101,3 +101,12 @@ def test_the_command_fails_naming_each_problem(sent_paid_order, seed):
     with pytest.raises(CommandError, match="The books do not balance: 1 problems"):
         call_command("check_books", stdout=out)
     assert "stock: 9781909029088: stock is 99 but the ledger adds up to 48" in out.getvalue()
+
+
+def test_a_paid_order_without_a_receipt_and_a_gap_in_the_numbers_are_problems(sent_paid_order):
+    sent_paid_order.receipt.delete()
+
+    assert problems() == [
+        f"documents: {sent_paid_order.number}: paid, but no receipt was issued",
+        "documents: receipts: numbers missing: 1",
+    ]

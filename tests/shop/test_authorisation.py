@@ -26,11 +26,13 @@ from catalogue import services as catalogue_services
 from catalogue.models import Publication
 from orders import reports
 from orders.models import (
+    CreditNote,
     DeliveryMethod,
     DeliveryZone,
     Order,
     OrderLine,
     OutboxEntry,
+    Receipt,
     Refund,
     ReportDownload,
     StripeEvent,
@@ -86,6 +88,9 @@ ROWS = [
     Row("orders/find/", "get", "/orders/find/", everyone(200)),
     Row("orders/find/", "post", "/orders/find/", everyone(200), data={"email": "{role}@example.org"}),  # one address each: a limit per address
     Row("orders/<str:number>/", "get", "/orders/{number}/?token={token}", who(404, 200, 404, 404, 404)),
+    Row("orders/<str:number>/receipt/", "get", "/orders/{number}/receipt/?token={token}", who(404, 200, 404, 404, 404)),
+    Row("orders/<str:number>/credit-notes/<int:credit_note>/", "get", "/orders/{number}/credit-notes/{credit_note}/?token={token}",
+        who(404, 200, 404, 404, 404)),
     Row("api/schema/", "get", "/api/schema/", everyone(200)),
     Row("api/docs/", "get", "/api/docs/", everyone(200)),
     Row("api/publications/", "get", "/api/publications/", everyone(200)),
@@ -233,7 +238,9 @@ def world(seed, stripe_emulator):
     users = {"no_perms": StaffFactory(), "staff": staff, "finance": finance}
     reader_order = _order(seed)
     catalogue_services.stock_adjust(publication=seed, delta=1, reason="goods_in", by=staff)
-    refund = Refund.objects.create(order=reader_order, amount=Decimal("1.00"))
+    refund = Refund.objects.create(order=reader_order, amount=Decimal("1.00"), status="succeeded", refunded_at=timezone.now())
+    receipt = Receipt.objects.create(order=reader_order, number=1, seller_name="Print shop", sold_to="A Reader")
+    credit_note = CreditNote.objects.create(refund=refund, receipt=receipt, number=1, seller_name="Print shop", sold_to="A Reader")
     download = ReportDownload.objects.create(
         user=other_finance, report="orders", period_from=date.today(), period_to=date.today(), format="csv", via="email"
     )
@@ -268,7 +275,7 @@ def world(seed, stripe_emulator):
             "slug": seed.slug, "isbn": seed.isbn, "number": reader_order.number, "order_id": reader_order.pk,
             "publication": seed.pk, "publication_type": ContentType.objects.get_for_model(Publication).pk,
             "order_type": ContentType.objects.get_for_model(Order).pk, "user": staff.pk,
-            "report_link": reports.download_token(download.pk),
+            "report_link": reports.download_token(download.pk), "credit_note": credit_note.number,
             **{label.replace(".", "_"): pk for label, pk in objects.items()},
         },  # fmt: skip
     }

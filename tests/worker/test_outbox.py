@@ -284,7 +284,7 @@ def test_the_confirmation_is_a_receipt_in_all_but_name(api, stripe_emulator, smt
 
     text = smtp_server.messages[0].get_body(("plain",)).get_content()
     for expected in [
-        "Ordered:      ", "Paid:         ", ", by card",
+        "Ordered:      ", "Paid:         ", ", by Visa ending 4242", f"Receipt:      {order.receipt.code} (VAT receipt attached as a PDF)",
         f"1 x A printed report (ISBN {book.isbn_display}) at £8.50   £8.50",
         "Delivery:  £6.50 (UK express (tracked, next working day))",
         "at 0%: £0.00 on £15.00 net (£15.00 with VAT)",  # the book and delivery, zero-rated
@@ -295,6 +295,8 @@ def test_the_confirmation_is_a_receipt_in_all_but_name(api, stripe_emulator, smt
         "Sold by Print shop, The Publisher Ltd, 1 Example Street, London.", "VAT number: GB 123 4567 89",
     ]:  # fmt: skip
         assert expected in text, expected
+    (attachment,) = smtp_server.messages[0].iter_attachments()
+    assert (attachment.get_content_type(), attachment.get_filename()) == ("application/pdf", f"receipt-{order.receipt.code}-{number}.pdf")
 
 
 def test_a_whole_refund_email_says_the_delivery_refunded_too(paid_order, smtp_server, stripe_emulator):

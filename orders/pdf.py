@@ -1,0 +1,142 @@
+"""Receipts and credit notes drawn as A4 PDFs (fpdf2), in DejaVu Sans (orders/fonts, shipped with
+the package) so that any reader's name prints: "Łódź", "Zoë", "Ολυμπία".
+
+The same document always gives the same bytes: everything drawn was stored when it was issued
+(orders.receipts), and the PDF's own date is the document's.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils import timezone
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from .models import CreditNote, Receipt
+from .receipts import Facts, credit_note_facts, receipt_facts
+
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+
+
+def _date(moment) -> str:
+    return timezone.localtime(moment).strftime("%-d %B %Y") if moment else ""
+
+
+def _pounds(amount: Decimal) -> str:
+    return f"£{amount:,.2f}"
+
+
+def _rate(percent: Decimal) -> str:
+    return f"{percent.normalize():f}%"
+
+
+class _Document(FPDF):
+    def __init__(self, document: Receipt | CreditNote, kind: str):
+        super().__init__(format="A4")
+        self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+        self.set_creation_date(document.issued_at)
+        self.set_title(f"{kind} {document.code}")
+        self.set_author(document.seller_name)
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=18)
+        self.add_page()
+        self.document = document
+
+    def text_line(self, text: str, *, size: float = 10, bold: bool = False, align: str = "L", width: float = 0) -> None:
+        self.set_font(FONT, "B" if bold else "", size)
+        self.cell(width, size * 0.5, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def heading(self, kind: str) -> None:
+        document = self.document
+        top = self.get_y()
+        self.text_line(document.seller_name, size=15, bold=True)
+        for line in document.seller_address.splitlines():
+            self.text_line(line, size=9)
+        if document.seller_vat_number:
+            self.text_line(f"VAT number: {document.seller_vat_number}", size=9)
+        bottom = self.get_y()
+        self.set_y(top)
+        self.text_line(kind, size=15, bold=True, align="R")
+        self.text_line(document.code, size=11, bold=True, align="R")
+        self.text_line(f"Date: {_date(document.issued_at)}", size=9, align="R")
+        self.set_y(max(bottom, self.get_y()) + 6)
+
+    def facts_table(self, rows: list[tuple[str, str]]) -> None:
+        self.set_font(FONT, "", 9)
+        with self.table(col_widths=(35, 65), width=100, align="LEFT", first_row_as_headings=False, borders_layout="NONE", line_height=5) as table:
+            for label, value in rows:
+                row = table.row()
+                row.cell(label)
+                row.cell(value)
+        self.ln(4)
+
+    def sold_to(self) -> None:
+        self.text_line("Sold to", size=9, bold=True)
+        for line in self.document.sold_to.splitlines():
+            self.text_line(line, size=9)
+        self.ln(5)
+
+    def lines_table(self, facts: Facts, delivery_label: str) -> None:
+        self.set_font(FONT, "", 9)
+        with self.table(
+            col_widths=(82, 16, 24, 20, 24), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), line_height=5,
+            borders_layout="HORIZONTAL_LINES",
+        ) as table:  # fmt: skip
+            table.row(["Publication", "Copies", "Unit price", "VAT rate", "Amount"])
+            for line in facts.lines:
+                table.row([f"{line.title}\nISBN {line.isbn}", str(line.quantity), _pounds(line.unit_price), _rate(line.vat_rate), _pounds(line.total)])
+            if facts.delivery:
+                table.row([delivery_label, "", "", _rate(facts.delivery_vat_rate), _pounds(facts.delivery)])
+        self.ln(4)
+
+    def vat_table(self, facts: Facts, total_label: str) -> None:
+        self.text_line("VAT", size=9, bold=True)
+        self.set_font(FONT, "", 9)
+        with self.table(
+            col_widths=(25, 25, 25, 25), width=100, align="LEFT", text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+            line_height=5, borders_layout="HORIZONTAL_LINES",
+        ) as table:  # fmt: skip
+            table.row(["Rate", "Net", "VAT", "Gross"])
+            for row in facts.vat_by_rate:
+                table.row([_rate(row["rate"]), _pounds(row["net"]), _pounds(row["vat"]), _pounds(row["gross"])])
+        self.ln(4)
+        self.text_line(f"{total_label}: {_pounds(facts.total)}", size=12, bold=True)
+        self.text_line(f"of which VAT: {_pounds(facts.vat)}", size=9)
+        self.ln(3)
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(FONT, "", 8)
+        self.cell(0, 5, f"{self.document.seller_name} · {self.document.code} · page {self.page_no()}/{{nb}}", align="C")
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    order = receipt.order
+    facts = receipt_facts(receipt)
+    pdf = _Document(receipt, "VAT receipt")
+    pdf.heading("VAT receipt")
+    pdf.facts_table([
+        ("Receipt number", receipt.code), ("Order number", order.number), ("Ordered", _date(order.placed_at)),
+        ("Paid", _date(order.paid_at)), ("Paid by", receipt.card),
+    ])  # fmt: skip
+    pdf.sold_to()
+    pdf.lines_table(facts, f"Delivery: {order.delivery_method.name}")
+    pdf.vat_table(facts, "Total paid")
+    return bytes(pdf.output())
+
+
+def credit_note_pdf(note: CreditNote) -> bytes:
+    refund, receipt = note.refund, note.receipt
+    facts = credit_note_facts(note)
+    pdf = _Document(note, "Credit note")
+    pdf.heading("Credit note")
+    pdf.facts_table([
+        ("Credit note number", note.code), ("Against receipt", f"{receipt.code} of {_date(receipt.issued_at)}"),
+        ("Order number", receipt.order.number), ("Refunded", _date(refund.refunded_at)), ("Refunded to", note.card),
+    ])  # fmt: skip
+    pdf.sold_to()
+    pdf.lines_table(facts, "Delivery")
+    pdf.vat_table(facts, "Total refunded")
+    return bytes(pdf.output())

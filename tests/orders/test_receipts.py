@@ -1,0 +1,231 @@
+"""VAT receipts and credit notes: what a reader can keep, read back from the PDFs as text."""
+
+import re
+import threading
+from decimal import Decimal
+
+import pytest
+import stripe
+from django.core import mail
+from django.db import connections, transaction
+
+from orders import gateway, receipts, services
+from orders.models import CreditNote, Order, OutboxEntry, Payment, Receipt
+from tests.factories import PublicationFactory
+from tests.payments import order_body, paid_by_card, payment_method
+from tests.pdfs import text_of
+from worker import services as worker_services
+
+pytestmark = pytest.mark.django_db
+NAME = "Zoë Łódź-Ολυμπία"
+
+
+@pytest.fixture
+def seller(settings):
+    settings.SHOP_NAME = "The Policy Press"
+    settings.SELLER_ADDRESS = ["1 Print Lane", "London WC1A 1AA"]
+    settings.SELLER_VAT_NUMBER = "GB123456789"
+
+
+@pytest.fixture
+def books():
+    """A zero-rated report and a standard-rated one (say, with a data CD), enough copies of each."""
+    return (
+        PublicationFactory(title="Patient-centred leadership", price=Decimal("8.50"), stock=50),
+        PublicationFactory(title="Data companion", price=Decimal("12.00"), vat_rate=Decimal("0.200"), stock=50),
+    )
+
+
+def place(api, books, method="uk-express") -> Order:
+    body = order_body((books[0].isbn, 3), (books[1].isbn, 1), method=method)
+    body["delivery"]["name"] = NAME
+    answer = api.post("/api/orders/", body, format="json")
+    assert answer.status_code == 201, answer.json()
+    return Order.objects.get(number=answer.json()["number"])
+
+
+def receipt_text(client, order) -> str:
+    answer = client.get(f"/orders/{order.number}/receipt/?token={order.token}")
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    assert "no-store" in answer["Cache-Control"]
+    return text_of(answer.content)
+
+
+def test_the_receipt_lists_the_orders_lines_delivery_vat_and_total_for_a_reader_named_in_any_script(api, client, stripe_emulator, books, seller):
+    order = paid_by_card(place(api, books).number)
+
+    text = receipt_text(client, order)
+
+    receipt = order.receipt
+    assert re.fullmatch(r"R-\d{6}", receipt.code) and receipt.code in text
+    assert NAME in text  # the font has the glyphs, and the text can be read back
+    assert all(part in text for part in ("The Policy Press", "1 Print Lane", "London WC1A 1AA", "VAT number: GB123456789"))
+    assert order.number in text and "Paid by Visa ending 4242" in text.replace("\n", " ")
+    for line in order.lines.all():
+        assert line.title in text and f"ISBN {line.isbn_display}" in text
+    assert re.search(r"3\s+£8\.50\s+0%\s+£25\.50", text) and re.search(r"1\s+£12\.00\s+20%\s+£12\.00", text)
+    assert re.search(rf"Delivery: {re.escape(order.delivery_method.name)}\s+0%\s+£{order.delivery}", text)
+    vat = {row["rate"].normalize(): row for row in order.vat_by_rate()}
+    assert re.search(rf"0%\s+£{vat[0]['net']}\s+£0\.00\s+£{vat[0]['gross']}", text)
+    assert re.search(rf"20%\s+£{vat[20]['net']}\s+£{vat[20]['vat']}\s+£{vat[20]['gross']}", text) and vat[20]["vat"] == Decimal("2.00")
+    assert f"Total paid: £{order.total}" in text and f"of which VAT: £{order.vat}" in text
+    assert order.total == Decimal("25.50") + Decimal("12.00") + order.delivery
+
+
+def test_an_unpaid_order_has_no_receipt_yet(api, client, stripe_emulator, books):
+    order = place(api, books)
+
+    assert client.get(f"/orders/{order.number}/receipt/?token={order.token}").status_code == 404
+    assert client.get(f"/orders/{order.number}/receipt/?token=wrong").status_code == 404
+
+
+def test_the_order_page_links_the_receipt_and_each_refunds_credit_note(api, client, stripe_emulator, books):
+    order = paid_by_card(place(api, books).number)
+    services.order_refund(order=order, quantities={order.lines.first().pk: 1})
+
+    page = client.get(f"/orders/{order.number}/?token={order.token}").content.decode()
+
+    note = CreditNote.objects.get(refund__order=order)
+    assert f'href="/orders/{order.number}/receipt/?token={order.token}"' in page and order.receipt.code in page
+    assert f'href="/orders/{order.number}/credit-notes/{note.number}/?token={order.token}"' in page and note.code in page
+    assert "paid by Visa ending 4242" in page
+
+
+def test_the_confirmation_email_names_the_card_and_carries_the_receipt(api, stripe_emulator, books, seller):
+    order = paid_by_card(place(api, books).number)
+
+    worker_services.outbox_process(OutboxEntry.objects.get(order=order, kind="confirmation").pk)
+
+    (email,) = mail.outbox
+    assert "by Visa ending 4242" in email.body and f"Receipt:      {order.receipt.code}" in email.body
+    ((filename, content, mimetype),) = email.attachments
+    assert (filename, mimetype) == (f"receipt-{order.receipt.code}-{order.number}.pdf", "application/pdf")
+    assert NAME in text_of(content) and f"Total paid: £{order.total}" in text_of(content)
+
+
+def test_a_refund_gets_its_own_credit_note_citing_the_receipt_which_never_changes(api, client, stripe_emulator, books, seller, settings):
+    order = paid_by_card(place(api, books).number)
+    before = client.get(f"/orders/{order.number}/receipt/?token={order.token}").content
+    standard = order.lines.get(vat_rate=Decimal("0.200"))
+
+    services.order_refund(order=order, quantities={standard.pk: 1})
+    settings.SELLER_ADDRESS = ["2 New Street", "Bristol BS1 1AA"]  # the publisher moves
+    rest = services.order_refund(order=Order.objects.get(pk=order.pk))  # the rest, delivery too
+
+    first, second = CreditNote.objects.filter(refund__order=order).order_by("number")
+    assert second.number == first.number + 1 and second.refund == rest
+    assert client.get(f"/orders/{order.number}/receipt/?token={order.token}").content == before
+    text = text_of(client.get(f"/orders/{order.number}/credit-notes/{first.number}/?token={order.token}").content)
+    assert first.code in text and f"Against receipt {order.receipt.code}" in text and NAME in text
+    assert "1 Print Lane" in text and re.search(r"Data companion.*\n?.*1\s+£12\.00\s+20%\s+£12\.00", text)
+    assert re.search(r"20%\s+£10\.00\s+£2\.00\s+£12\.00", text) and "Total refunded: £12.00" in text
+    text = text_of(client.get(f"/orders/{order.number}/credit-notes/{second.number}/?token={order.token}").content)
+    assert "2 New Street" in text and re.search(rf"Delivery\s+0%\s+£{order.delivery}", text)
+    assert f"Total refunded: £{order.total - Decimal('12.00')}" in text and "Refunded to Visa ending 4242" in text.replace("\n", " ")
+
+
+def test_the_refund_email_carries_the_credit_note(api, stripe_emulator, books):
+    order = paid_by_card(place(api, books).number)
+    refund = services.order_refund(order=order, quantities={order.lines.first().pk: 2})
+
+    worker_services.outbox_process(OutboxEntry.objects.get(refund=refund).pk)
+
+    (email,) = mail.outbox
+    note = refund.credit_note
+    assert f"Credit note {note.code} (against receipt {order.receipt.code})" in email.body
+    assert "back to your Visa ending 4242" in email.body
+    ((filename, content, _),) = email.attachments
+    assert filename == f"credit-note-{note.code}-{order.number}.pdf" and "Total refunded: £17.00" in text_of(content)
+
+
+def test_a_development_card_token_names_its_card_too(stripe_emulator):
+    gateway._configure()
+    token = stripe.Token.create(card={"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"})
+
+    assert gateway.payment_method_card(token["card"]["id"]) == gateway.Card(brand="Visa", last4="4242")
+    assert gateway.payment_method_card(payment_method("visa")) == gateway.Card(brand="Visa", last4="4242")
+
+
+def test_a_payment_is_applied_with_a_receipt_saying_card_when_stripe_cannot_name_it(api, stripe_emulator, books, settings):
+    order = place(api, books)
+    intent = gateway.Intent(order.payment_intent, "succeeded", gateway.to_pence(order.total), "gbp", "", order.number, "", "", "pm_gone")
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # Stripe out of reach while the card is looked up
+
+    services.payment_succeeded(intent=intent, source="webhook")
+
+    order.refresh_from_db()
+    assert order.status == "paid" and (order.receipt.card_brand, order.receipt.card) == ("", "Card")
+
+
+def test_a_rolled_back_issue_gives_its_number_back():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        receipts.next_number(receipts.RECEIPTS)
+        raise RuntimeError("the payment's transaction fails after the number was taken")
+
+    assert [receipts.next_number(receipts.RECEIPTS) for _ in range(2)] == [1, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_receipts_and_credit_notes_are_numbered_without_gaps_under_concurrent_payments_and_refunds(api, stripe_emulator):
+    """Eight payments and, at the same time, refunds of four orders paid earlier; one payment's
+    transaction fails after taking its number. Each sequence runs 1..n with no gap."""
+    publication = PublicationFactory(price=Decimal("8.50"), stock=100)
+    body = order_body((publication.isbn, 1))
+    paid = [paid_by_card(api.post("/api/orders/", body, format="json").json()["number"]) for _ in range(4)]
+    waiting = [Order.objects.get(number=api.post("/api/orders/", body, format="json").json()["number"]) for _ in range(8)]
+    methods = [payment_method("visa") for _ in waiting]
+    for order, method in zip(waiting, methods):  # confirmed at Stripe; the shop applies them below, at once
+        stripe.PaymentIntent.modify(order.payment_intent, payment_method=method)
+    intents = [gateway.Intent.from_stripe(stripe.PaymentIntent.confirm(order.payment_intent)) for order in waiting]
+    failing = waiting[3]
+    start, errors = threading.Barrier(13), []
+
+    def run(action):
+        try:
+            start.wait()
+            action()
+        except Exception as error:  # noqa: BLE001 - collected and checked below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def pay(intent):
+        return lambda: services.payment_succeeded(intent=intent, source="webhook")
+
+    def refund(order):
+        return lambda: services.order_refund(order=order)
+
+    def pay_and_fail():
+        with transaction.atomic():
+            services.payment_succeeded(intent=next(i for i in intents if i.id == failing.payment_intent), source="webhook")
+            raise RuntimeError("fails after its receipt took a number")
+
+    actions = [pay(i) for i in intents if i.id != failing.payment_intent] + [refund(o) for o in paid] + [pay_and_fail]
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    for thread in threads:
+        thread.join()
+
+    assert [type(error) for error in errors] == [RuntimeError]
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == list(range(1, 4 + 7 + 1))
+    assert sorted(CreditNote.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
+    assert not Receipt.objects.filter(order=failing).exists()
+    assert Payment.objects.filter(order__in=waiting).count() == 8
+
+
+def test_the_order_api_links_the_receipt_and_credit_notes(api, stripe_emulator, books):
+    order = place(api, books)
+    assert api.get(f"/api/orders/{order.number}/?token={order.token}").json()["receipt"] is None
+    paid_by_card(order.number)
+    services.order_refund(order=order, quantities={order.lines.first().pk: 1})
+
+    answer = api.get(f"/api/orders/{order.number}/?token={order.token}").json()
+
+    note = CreditNote.objects.get(refund__order=order)
+    assert answer["receipt"]["number"] == Receipt.objects.get(order=order).code
+    assert answer["receipt"]["url"] == f"http://testserver/orders/{order.number}/receipt/?token={order.token}"
+    assert answer["refunds"][0]["credit_note"]["number"] == note.code
+    assert api.get(answer["refunds"][0]["credit_note"]["url"]).status_code == 200
