@@ -151,6 +151,8 @@ def payment_method_card(payment_method: str) -> Card | None:
     found = _call("retrieve payment method", stripe.PaymentMethod.retrieve, payment_method).to_dict()
     card = found.get("card") if isinstance(found.get("card"), dict) else found
     brand, last4 = card.get("brand") or "", card.get("last4") or ""
+    if brand.lower() == "unknown":  # Stripe's word for a brand it cannot tell
+        brand = ""
     if not (brand or last4):
         return None
     return Card(brand=BRANDS.get(brand.lower(), brand.title() if brand.islower() else brand), last4=last4)

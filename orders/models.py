@@ -430,8 +430,8 @@ class IssuedDocument(models.Model):
     @property
     def card(self) -> str:
         """"Visa ending 4242", or "Card" when Stripe could not say which."""
-        if self.card_brand and self.card_last4:
-            return f"{self.card_brand} ending {self.card_last4}"
+        if self.card_last4:
+            return f"{self.card_brand or 'Card'} ending {self.card_last4}"
         return self.card_brand or "Card"
 
 
@@ -441,6 +441,7 @@ class Receipt(IssuedDocument):
     PREFIX = "R"
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="receipt")
     payment_intent = models.CharField(max_length=64, blank=True)
+    delivery_name = models.CharField("delivery method", max_length=100, blank=True, help_text="As it was named then.")
 
     class Meta(IssuedDocument.Meta):
         pass

@@ -122,7 +122,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         ("Paid", _date(order.paid_at)), ("Paid by", receipt.card),
     ])  # fmt: skip
     pdf.sold_to()
-    pdf.lines_table(facts, f"Delivery: {order.delivery_method.name}")
+    pdf.lines_table(facts, f"Delivery: {receipt.delivery_name}" if receipt.delivery_name else "Delivery")
     pdf.vat_table(facts, "Total paid")
     return bytes(pdf.output())
 

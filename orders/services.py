@@ -548,7 +548,6 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
     order = _locked(refund.order)
     refund.status, refund.stripe_refund_id, refund.refunded_at = Refund.Status.SUCCEEDED, stripe_refund_id, timezone.now()
     refund.save(update_fields=["status", "stripe_refund_id", "refunded_at"])
-    receipts.credit_note_issue(refund=refund)
     outbox.owe(order, OutboxEntry.Kind.REFUND, refund=refund)
     if refund.restock:
         for refund_line in refund.lines.select_related("order_line__publication").order_by("order_line__publication_id"):
@@ -560,6 +559,7 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
         refunded = order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
         status = Order.Status.REFUNDED if refunded >= order.total else Order.Status.PARTIALLY_REFUNDED
         _transition(order, status, by=refund.created_by, note=f"Refunded £{refund.amount} ({refund.stripe_refund_id})")
+    receipts.credit_note_issue(refund=refund)  # last: the sequence's row stays locked until commit
     return refund
 
 

@@ -16,21 +16,25 @@ def issue_for_orders_paid_before(apps, schema_editor):
         "seller_name": settings.SHOP_NAME, "seller_address": "\n".join(settings.SELLER_ADDRESS),
         "seller_vat_number": settings.SELLER_VAT_NUMBER,
     }  # fmt: skip
-    receipts = {}
-    for number, order in enumerate(Order.objects.filter(paid_at__isnull=False).order_by("paid_at", "id"), start=1):
-        address = [order.name, order.line1, order.line2, f"{order.city} {order.postcode}".strip(), str(order.country)]
-        receipts[order.pk] = Receipt.objects.create(
+    paid = Order.objects.filter(paid_at__isnull=False).select_related("delivery_method").order_by("paid_at", "id")
+    receipts = []
+    for number, order in enumerate(paid.iterator(chunk_size=1000), start=1):
+        address = [order.name, order.line1, order.line2, f"{order.city} {order.postcode}".strip(), order.country.name]
+        receipts.append(Receipt(
             order=order, number=number, issued_at=order.paid_at, payment_intent=order.payment_intent,
-            sold_to="\n".join(line for line in address if line), **seller,
-        )
-    refunds = Refund.objects.filter(status="succeeded", order_id__in=receipts).order_by("refunded_at", "id")
-    for number, refund in enumerate(refunds, start=1):
-        receipt = receipts[refund.order_id]
-        CreditNote.objects.create(
-            refund=refund, receipt=receipt, number=number, issued_at=refund.refunded_at, sold_to=receipt.sold_to, **seller
-        )
+            sold_to="\n".join(line for line in address if line), delivery_name=order.delivery_method.name, **seller,
+        ))  # fmt: skip
+    Receipt.objects.bulk_create(receipts, batch_size=1000)
+    by_order = {receipt.order_id: receipt for receipt in Receipt.objects.all()}
+    refunds = Refund.objects.filter(status="succeeded", order__paid_at__isnull=False).order_by("refunded_at", "id")
+    notes = [
+        CreditNote(refund=refund, receipt=by_order[refund.order_id], number=number, issued_at=refund.refunded_at,
+                   sold_to=by_order[refund.order_id].sold_to, **seller)
+        for number, refund in enumerate(refunds.iterator(chunk_size=1000), start=1)
+    ]  # fmt: skip
+    CreditNote.objects.bulk_create(notes, batch_size=1000)
     Sequence.objects.create(name="receipt", last=len(receipts))
-    Sequence.objects.create(name="credit_note", last=refunds.count())
+    Sequence.objects.create(name="credit_note", last=len(notes))
 
 
 class Migration(migrations.Migration):
@@ -60,6 +64,7 @@ class Migration(migrations.Migration):
                 ('card_brand', models.CharField(blank=True, max_length=30)),
                 ('card_last4', models.CharField(blank=True, max_length=4, verbose_name="card's last four digits")),
                 ('payment_intent', models.CharField(blank=True, max_length=64)),
+                ('delivery_name', models.CharField(blank=True, help_text='As it was named then.', max_length=100, verbose_name='delivery method')),
                 ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='receipt', to='orders.order')),
             ],
             options={

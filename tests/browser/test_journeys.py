@@ -225,6 +225,7 @@ def test_staff_change_a_price_take_in_stock_and_refund_a_line(shop, journey):
     expect(reader.page.locator("td.copies")).to_have_text("2 (1 refunded)")
     expect(reader.page.locator(".refunded-total")).to_have_text("£8.50")
     expect(reader.page.locator(".net-paid")).to_have_text("£11.45")  # £19.95 paid, £8.50 back
+    expect(reader.page.get_by_role("link", name=re.compile(r"credit note CN-\d{6}"))).to_be_visible()
     reader.shot("refund-shown")
 
 

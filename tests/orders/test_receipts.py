@@ -10,7 +10,7 @@ from django.core import mail
 from django.db import connections, transaction
 
 from orders import gateway, receipts, services
-from orders.models import CreditNote, Order, OutboxEntry, Payment, Receipt
+from orders.models import CreditNote, Order, OutboxEntry, Receipt
 from tests.factories import PublicationFactory
 from tests.payments import order_body, paid_by_card, payment_method
 from tests.pdfs import text_of
@@ -213,7 +213,7 @@ def test_receipts_and_credit_notes_are_numbered_without_gaps_under_concurrent_pa
     assert sorted(Receipt.objects.values_list("number", flat=True)) == list(range(1, 4 + 7 + 1))
     assert sorted(CreditNote.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
     assert not Receipt.objects.filter(order=failing).exists()
-    assert Payment.objects.filter(order__in=waiting).count() == 8
+    assert Order.objects.filter(status="paid").count() == 7 and Order.objects.filter(status="refunded").count() == 4
 
 
 def test_the_order_api_links_the_receipt_and_credit_notes(api, stripe_emulator, books):
@@ -229,3 +229,79 @@ def test_the_order_api_links_the_receipt_and_credit_notes(api, stripe_emulator, 
     assert answer["receipt"]["url"] == f"http://testserver/orders/{order.number}/receipt/?token={order.token}"
     assert answer["refunds"][0]["credit_note"]["number"] == note.code
     assert api.get(answer["refunds"][0]["credit_note"]["url"]).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_paid_before_receipts_existed_get_them_in_the_order_they_were_paid(books, seller):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    before, after = [("orders", "0013_payment_intents_per_order")], [("orders", "0014_receipts_and_credit_notes")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Order, Line, Refund = (old.get_model("orders", name) for name in ("Order", "OrderLine", "Refund"))
+    method = old.get_model("orders", "DeliveryMethod").objects.get(code="uk-standard")
+    now = timezone.now()
+
+    def order(paid_minutes_ago):
+        placed = Order.objects.create(
+            email="r@example.org", name=NAME, line1="1 High St", city="Leeds", postcode="LS1 1AA", country="GB",
+            delivery_method=method, subtotal=Decimal("8.50"), delivery=Decimal("2.95"), vat=0, total=Decimal("11.45"),
+            expires_at=now, paid_at=now - timezone.timedelta(minutes=paid_minutes_ago) if paid_minutes_ago else None, status="paid",
+        )  # fmt: skip
+        Line.objects.create(order=placed, publication_id=books[0].pk, isbn=books[0].isbn, title=books[0].title, quantity=1,
+                            unit_price=Decimal("8.50"), line_total=Decimal("8.50"), vat_rate=0, vat=0)  # fmt: skip
+        return placed.pk
+
+    later, unpaid, earlier = order(5), order(None), order(50)
+    Refund.objects.create(order_id=later, amount=Decimal("2.95"), status="succeeded", refunded_at=now)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    assert [(r.order_id, r.number) for r in Receipt.objects.order_by("number")] == [(earlier, 1), (later, 2)]
+    receipt = Receipt.objects.get(order_id=earlier)
+    assert receipt.sold_to.endswith("United Kingdom") and receipt.delivery_name == method.name
+    assert (receipt.seller_name, receipt.seller_vat_number) == ("The Policy Press", "GB123456789")
+    assert CreditNote.objects.get().refund.order_id == later and not Receipt.objects.filter(order_id=unpaid).exists()
+    assert receipts.next_number(receipts.RECEIPTS) == 3 and receipts.next_number(receipts.CREDIT_NOTES) == 2
+
+
+def test_the_credit_notes_of_an_order_refunded_in_full_add_up_to_its_receipts_vat(api, stripe_emulator):
+    """3 × £0.55 at 20% carries £0.28 of VAT; refunded one copy and then two, the notes must
+    credit £0.09 and £0.19 (not £0.09 twice over), then the delivery's VAT."""
+    cheap = PublicationFactory(price=Decimal("0.55"), vat_rate=Decimal("0.200"), stock=10)
+    order = paid_by_card(api.post("/api/orders/", order_body((cheap.isbn, 3)), format="json").json()["number"])
+    line = order.lines.get()
+    services.order_refund(order=order, quantities={line.pk: 1})
+    services.order_refund(order=Order.objects.get(pk=order.pk), quantities={line.pk: 2})
+    services.order_refund(order=Order.objects.get(pk=order.pk))  # what is left: the delivery
+
+    notes = [receipts.credit_note_facts(note) for note in CreditNote.objects.filter(refund__order=order).order_by("number")]
+
+    assert [note.vat for note in notes] == [Decimal("0.09"), Decimal("0.19"), order.vat - line.vat]
+    assert sum(note.vat for note in notes) == order.vat == receipts.receipt_facts(order.receipt).vat
+    assert sum(note.total for note in notes) == order.total
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stripe_is_never_asked_inside_a_transaction_and_the_webhook_names_the_card(api, stripe_emulator, books, monkeypatch):
+    from django.db import connection
+
+    order = place(api, books)
+    stripe.PaymentIntent.modify(order.payment_intent, payment_method=payment_method("visa"))
+    intent = stripe.PaymentIntent.confirm(order.payment_intent).to_dict()
+    calls, real_call = [], gateway._call
+
+    def watched(what, *args, **kwargs):
+        calls.append((what, connection.in_atomic_block))
+        return real_call(what, *args, **kwargs)
+
+    monkeypatch.setattr(gateway, "_call", watched)
+    event = {"id": "evt_receipt_card", "type": "payment_intent.succeeded", "data": {"object": intent}}
+    services.stripe_event_receive(event)
+    services.order_refund(order=Order.objects.get(pk=order.pk), quantities={order.lines.first().pk: 1})
+
+    assert calls == [("retrieve payment method", False), ("refund", False)]
+    assert Receipt.objects.get(order=order).card == "Visa ending 4242" and CreditNote.objects.get().card == "Visa ending 4242"
