@@ -164,7 +164,7 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
     list_editable = ["price", "on_sale"]
     list_filter = ["topics", "on_sale", LowStockFilter, "published"]
     search_fields = ["title", "subtitle"]
-    search_help_text = "Title, subtitle, or ISBN in any format (ISBN-10 or -13, with or without hyphens)."
+    search_help_text = "Words of the title, subtitle, authors, summary or findings, or an ISBN in any format (ISBN-10 or -13, with or without hyphens)."
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["stock", "ledger_link", "created", "updated"]
     filter_horizontal = ["topics"]

@@ -92,7 +92,8 @@ class StockMovementSerializer(serializers.ModelSerializer):
 
 
 class PublicationList(generics.ListAPIView):
-    """The catalogue, paginated; search by title, subtitle or ISBN in any format."""
+    """The catalogue, paginated; search by words (title, subtitle, authors, summary, key findings:
+    ranked, best first) or by ISBN in any format."""
 
     serializer_class = PublicationListSerializer
     filter_backends = [DjangoFilterBackend]

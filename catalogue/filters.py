@@ -20,7 +20,9 @@ class UndatedLastOrderingFilter(django_filters.OrderingFilter):
 
 
 class PublicationFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label="Title, subtitle or ISBN")
+    search = django_filters.CharFilter(
+        method="filter_search", label="Words of the title, subtitle, authors, summary or key findings, or an ISBN in any format"
+    )
     topic = django_filters.ModelChoiceFilter(
         field_name="topics", queryset=Topic.objects.all(), to_field_name="slug", label="Topic (slug)"
     )

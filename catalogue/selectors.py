@@ -1,27 +1,71 @@
 """The catalogue's reads, shared by the API, the pages and the admin."""
 
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, Case, Count, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from . import isbn
 from .models import Comment, Publication
 
 
+# How like a word of a title a search term must be (pg_trgm's word similarity, 0 to 1) to be
+# taken for a typo of it, when nothing matches the term as written.
+TYPO_SIMILARITY = 0.3
+SEARCHED_FIELDS = ["title", "subtitle", "summary", "authors", "key_findings"]
+# The search column is the database's own (catalogue migration 0004), unknown to the model.
+_TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+_VECTOR = '"catalogue_publication"."search_vector"'
+
+
 def publication_search(queryset: QuerySet, term: str) -> QuerySet:
-    """Match title or subtitle, or the ISBN in any format (ISBN-10 or -13, hyphens, spaces, or a run of its digits)."""
-    term = term.strip()
+    """The publications a reader means by `term`, best first (the API, the catalogue page and the
+    admin search alike): the ISBN in any format or a run of its digits, or words of the title,
+    subtitle, authors, summary and key findings. On PostgreSQL, full-text search (stemmed
+    English, ranked by where the words are) and, when nothing matches, titles with a word like
+    the term (a typo: "pateint"); on SQLite every word of the term appears somewhere."""
+    term = " ".join(term.split())[:200]
     if not term:
         return queryset
-    matches = Q(title__icontains=term) | Q(subtitle__icontains=term)
+    isbn_match = _isbn_match(term)
+    if connections[queryset.db].vendor == "postgresql":
+        return _search_postgres(queryset, term, isbn_match)
+    return _search_simple(queryset, term, isbn_match)
+
+
+def _isbn_match(term: str) -> Q:
     isbn13 = isbn.normalise_or_none(term)
     if isbn13:
-        matches |= Q(isbn=isbn13)
-    else:
-        digits = term.replace("-", "").replace(" ", "")
-        if digits.isdigit() and len(digits) >= 4:
-            matches |= Q(isbn__contains=digits)
-    return queryset.filter(matches)
+        return Q(isbn=isbn13)
+    digits = term.replace("-", "").replace(" ", "")
+    if digits.isdigit() and len(digits) >= 4:
+        return Q(isbn__contains=digits)  # on PostgreSQL, served by the ISBN's trigram index
+    return Q(pk__in=[])
+
+
+def _search_postgres(queryset: QuerySet, term: str, isbn_match: Q) -> QuerySet:
+    matches = RawSQL(f"{_VECTOR} @@ {_TSQUERY}", [term], output_field=BooleanField())
+    rank = RawSQL(f"ts_rank({_VECTOR}, {_TSQUERY})", [term], output_field=FloatField())
+    found = queryset.filter(Q(matches) | isbn_match)
+    if term.replace(" ", "").replace("-", "").isdigit() or found.exists():
+        return found.annotate(search_rank=rank).order_by("-search_rank")  # digits are no typo of a title
+    # `<%` is word_similarity >= pg_trgm.word_similarity_threshold, set to TYPO_SIMILARITY for
+    # each connection (catalogue.apps), so that the title's trigram index serves it.
+    like = RawSQL('%s <%% "catalogue_publication"."title"', [term], output_field=BooleanField())
+    return queryset.filter(like).annotate(search_rank=TrigramWordSimilarity(Value(term), "title")).order_by("-search_rank")
+
+
+def _search_simple(queryset: QuerySet, term: str, isbn_match: Q) -> QuerySet:
+    every_word = Q()
+    for word in term.split():
+        every_word &= reduce(or_, (Q(**{f"{field}__icontains": word}) for field in SEARCHED_FIELDS))
+    rank = Case(When(title__icontains=term, then=Value(2)), When(subtitle__icontains=term, then=Value(1)), default=Value(0))
+    return queryset.filter(every_word | isbn_match).annotate(search_rank=rank).order_by("-search_rank")
 
 
 LIST_FIELDS = ["isbn", "title", "subtitle", "slug", "price", "pages", "published", "on_sale", "stock"]
