@@ -33,11 +33,13 @@ from django.db.models.functions import Coalesce, TruncDate
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from psycopg import sql
 
 from shop.spreadsheets import safe_text
 
-from .models import Order, OrderLine, Refund, RefundLine
+from . import receipts
+from .models import Order, OrderLine, Receipt, Refund, RefundLine
 
 TEXT, MONEY, RATE, INT, DATETIME, DATE = "text", "money", "rate", "int", "datetime", "date"
 ZERO = Decimal("0.00")
@@ -94,6 +96,8 @@ class Report:
     rows: Callable[[Period, bool], Iterator[tuple]]
     # The same report as one PostgreSQL query whose columns are already the CSV's text.
     copy_query: Callable[[Period, bool], sql.Composable] | None = None
+    # Whether its rows add up (the summary's sections would count everything twice).
+    totals: bool = True
 
 
 def _in(period: Period, field: str) -> Q:
@@ -116,6 +120,15 @@ def _money_subquery(queryset, field: str):
     )
 
 
+def admin_link(order_id: int) -> str:
+    """Where finance opens a report's order: its page in the admin."""
+    return f"{settings.SHOP_URL}/admin/orders/order/{order_id}/change/"
+
+
+def document_code(prefix: str, number: int | None) -> str:
+    return f"{prefix}-{number:06d}" if number else ""
+
+
 def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     refunded = _money_subquery(Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.SUCCEEDED), "amount")
     copies = Subquery(OrderLine.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Sum("quantity")).values("n")[:1])
@@ -124,14 +137,18 @@ def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         .annotate(refunded_total=refunded, copies=copies)
         .order_by("paid_at", "placed_at", "id")
         .values_list(
-            "number", "placed_at", "paid_at", "status", "email", "country", "copies", "subtotal", "delivery",
-            "vat", "total", "refunded_total", "currency", "payment_intent", "stripe_charge",
+            "number", "placed_at", "paid_at", "status", "name", "email", "country", "receipt__number", "copies",
+            "subtotal", "delivery", "vat", "total", "refunded_total", "currency", "payment_intent", "stripe_charge", "id",
         )  # fmt: skip
     )
     for row in rows.iterator(chunk_size=2000):
-        *head, total, refunded_total, currency, intent, charge = row
-        paid = row[2] is not None
-        yield (*head, total, refunded_total, (total - refunded_total) if paid else ZERO, currency, intent, charge)
+        number, placed, paid_at, status, name, email, country, receipt, copies, *amounts, currency, intent, charge, pk = row
+        total, refunded_total = amounts[3], amounts[4]
+        net = (total - refunded_total) if paid_at is not None else ZERO
+        yield (
+            number, placed, paid_at, status, Order.Status(status).label, name, email, country, document_code(Receipt.PREFIX, receipt),
+            copies, *amounts, net, currency, intent, charge, admin_link(pk),
+        )  # fmt: skip
 
 
 def line_queryset(period: Period, include_unpaid: bool):
@@ -150,19 +167,33 @@ def line_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
 
 
 def refund_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
+    """Each refund Stripe confirmed, with its order's reader and receipt, its credit note, and its
+    net and VAT as the credit note states them (a refund of a payment the shop never took as a
+    sale, its copies being gone, has no credit note and no VAT)."""
     refunds = (
         Refund.objects.filter(_in(period, "refunded_at"), status=Refund.Status.SUCCEEDED)
-        .select_related("order")
+        .select_related("order__receipt", "credit_note__receipt", "credit_note__refund__order")
         .prefetch_related("lines__order_line")
         .order_by("refunded_at", "id")
     )
     for refund in refunds.iterator(chunk_size=1000):
+        order = refund.order
+        note = getattr(refund, "credit_note", None)
+        vat = receipts.credit_note_facts(note).vat if note else ZERO
         lines = "; ".join(f"{line.quantity} x {line.order_line.isbn}" for line in refund.lines.all()) or "whole payment"
-        yield refund.order.number, refund.refunded_at, refund.amount, lines, refund.reason, refund.stripe_refund_id
+        address = ", ".join(part for part in (order.line1, order.line2, order.city, order.postcode) if part)
+        receipt = getattr(order, "receipt", None)
+        yield (
+            order.number, refund.refunded_at, order.name, address, order.country.code, receipt.code if receipt else "",
+            note.code if note else "", refund.amount, refund.amount - vat, vat, lines, refund.reason, refund.stripe_refund_id,
+            admin_link(order.pk),
+        )  # fmt: skip
 
 
 def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
-    """Per day, then per publication: orders, copies sold, net, VAT, gross, and refunds."""
+    """Per day, then per publication and a row for delivery: orders, copies sold, net, VAT, gross,
+    and refunds. The publications and delivery add up to the days, refunds included (what a
+    refund returned beyond its copies counts as delivery)."""
     paid = Order.objects.filter(_in(period, "paid_at"))
     days = paid.annotate(day=TruncDate("paid_at", tzinfo=zone())).values("day").annotate(
         orders=Count("id"), gross=Sum("total"), vat=Sum("vat")
@@ -194,6 +225,14 @@ def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         yield ("publication", row["isbn"], row["title"], row["orders"], row["copies"], row["gross"] - row["vat"], row["vat"],
                row["gross"], refunded[row["isbn"]])  # fmt: skip
 
+    delivery = paid.aggregate(orders=Count("id", filter=Q(delivery__gt=0)), gross=Sum("delivery"), vat=Sum("vat"))
+    if delivery["gross"] is None and not refunds_by_day:
+        return
+    lines_vat = OrderLine.objects.filter(order__in=paid).aggregate(vat=Sum("vat"))["vat"] or ZERO
+    gross, vat = delivery["gross"] or ZERO, (delivery["vat"] or ZERO) - lines_vat
+    refunded_beyond_copies = sum(refunds_by_day.values(), ZERO) - sum(refunded.values(), ZERO)
+    yield ("delivery", "", "Delivery", delivery["orders"], 0, gross - vat, vat, gross, refunded_beyond_copies)
+
 
 # --- The big reports as PostgreSQL queries (see the module's docstring) ---------------------
 
@@ -217,21 +256,39 @@ def _period_sql(period: Period, include_unpaid: bool) -> sql.Composable:
     return sql.SQL("({} OR (o.paid_at IS NULL AND o.placed_at >= {} AND o.placed_at < {}))").format(paid, start, end)
 
 
+def _status_name(column: str) -> sql.Composable:
+    cases = sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN {}").format(sql.Literal(value), sql.Literal(label)) for value, label in Order.Status.choices
+    )
+    return sql.SQL("CASE {} {} END").format(sql.SQL(column), cases)
+
+
+def _document_code(prefix: str, column: str) -> sql.Composable:
+    return sql.SQL("CASE WHEN {0} IS NULL THEN '' ELSE {1} || lpad({0}::text, 6, '0') END").format(
+        sql.SQL(column), sql.Literal(f"{prefix}-")
+    )
+
+
 def order_copy_query(period: Period, include_unpaid: bool) -> sql.Composable:
     return sql.SQL(
-        """SELECT o.number, {placed} AS placed_at, {paid} AS paid_at, o.status, {email} AS email, o.country,
+        """SELECT o.number, {placed} AS placed_at, {paid} AS paid_at, o.status, {status_name} AS status_name,
+                  {name} AS customer, {email} AS email, o.country, {receipt} AS receipt,
                   (SELECT sum(l.quantity) FROM orders_orderline l WHERE l.order_id = o.id) AS items,
                   o.subtotal, o.delivery, o.vat, o.total, coalesce(r.refunded, 0.00) AS refunded,
                   CASE WHEN o.paid_at IS NULL THEN 0.00 ELSE o.total - coalesce(r.refunded, 0.00) END AS net_received,
-                  o.currency, {intent} AS stripe_payment_intent, {charge} AS stripe_charge
+                  o.currency, {intent} AS stripe_payment_intent, {charge} AS stripe_charge,
+                  {admin} || o.id || '/change/' AS admin_url
            FROM orders_order o
            LEFT JOIN (SELECT order_id, sum(amount) AS refunded FROM orders_refund WHERE status = 'succeeded'
                       GROUP BY order_id) r ON r.order_id = o.id
+           LEFT JOIN orders_receipt rc ON rc.order_id = o.id
            WHERE {period}
            ORDER BY o.paid_at, o.placed_at, o.id"""
     ).format(
-        placed=_local("o.placed_at"), paid=_local("o.paid_at"), email=_safe("o.email"),
-        intent=_safe("o.payment_intent"), charge=_safe("o.stripe_charge"), period=_period_sql(period, include_unpaid),
+        placed=_local("o.placed_at"), paid=_local("o.paid_at"), status_name=_status_name("o.status"), name=_safe("o.name"),
+        email=_safe("o.email"), receipt=_document_code(Receipt.PREFIX, "rc.number"), intent=_safe("o.payment_intent"),
+        charge=_safe("o.stripe_charge"), admin=sql.Literal(f"{settings.SHOP_URL}/admin/orders/order/"),
+        period=_period_sql(period, include_unpaid),
     )  # fmt: skip
 
 
@@ -259,23 +316,25 @@ REPORTS = {
     report.name: report
     for report in [
         Report("orders", "Orders", [
-            ("number", TEXT), ("placed_at", DATETIME), ("paid_at", DATETIME), ("status", TEXT), ("email", TEXT),
-            ("country", TEXT), ("items", INT), ("subtotal", MONEY), ("delivery", MONEY), ("vat", MONEY),
-            ("total", MONEY), ("refunded", MONEY), ("net_received", MONEY), ("currency", TEXT),
-            ("stripe_payment_intent", TEXT), ("stripe_charge", TEXT),
+            ("number", TEXT), ("placed_at", DATETIME), ("paid_at", DATETIME), ("status", TEXT), ("status_name", TEXT),
+            ("customer", TEXT), ("email", TEXT), ("country", TEXT), ("receipt", TEXT), ("items", INT),
+            ("subtotal", MONEY), ("delivery", MONEY), ("vat", MONEY), ("total", MONEY), ("refunded", MONEY),
+            ("net_received", MONEY), ("currency", TEXT), ("stripe_payment_intent", TEXT), ("stripe_charge", TEXT),
+            ("admin_url", TEXT),
         ], order_rows, order_copy_query),  # fmt: skip
         Report("order-lines", "Order lines", [
             ("order_number", TEXT), ("paid_date", DATE), ("isbn", TEXT), ("title", TEXT), ("quantity", INT),
             ("unit_price", MONEY), ("net", MONEY), ("vat_rate", RATE), ("vat", MONEY), ("gross", MONEY),
         ], line_rows, line_copy_query),  # fmt: skip
         Report("refunds", "Refunds", [
-            ("order_number", TEXT), ("refunded_at", DATETIME), ("amount", MONEY), ("lines", TEXT), ("reason", TEXT),
-            ("stripe_refund", TEXT),
+            ("order_number", TEXT), ("refunded_at", DATETIME), ("customer", TEXT), ("address", TEXT), ("country", TEXT),
+            ("receipt", TEXT), ("credit_note", TEXT), ("amount", MONEY), ("net", MONEY), ("vat", MONEY), ("lines", TEXT),
+            ("reason", TEXT), ("stripe_refund", TEXT), ("admin_url", TEXT),
         ], refund_rows),  # fmt: skip
         Report("summary", "Summary", [
             ("section", TEXT), ("day_or_isbn", TEXT), ("title", TEXT), ("orders", INT), ("copies", INT),
             ("net", MONEY), ("vat", MONEY), ("gross", MONEY), ("refunded", MONEY),
-        ], summary_rows),  # fmt: skip
+        ], summary_rows, totals=False),  # fmt: skip
     ]
 }
 
@@ -319,20 +378,30 @@ def rows_as_csv(report: Report, period: Period, include_unpaid: bool = False) ->
         yield writer.writerow([_csv_cell(value, kind) for value, kind in zip(row, kinds, strict=True)])
 
 
-XLSX_FORMATS = {MONEY: "0.00", RATE: "0.000", DATETIME: "yyyy-mm-dd hh:mm:ss", DATE: "yyyy-mm-dd", INT: "0"}
+XLSX_FORMATS = {MONEY: "#,##0.00", RATE: "0.000", DATETIME: "yyyy-mm-dd hh:mm", DATE: "yyyy-mm-dd", INT: "0"}
+# Column widths in characters: enough for the longest usual value of each kind.
+XLSX_WIDTHS = {MONEY: 12, RATE: 8, DATETIME: 17, DATE: 11, INT: 8}
+XLSX_TEXT_WIDTHS = {"title": 40, "email": 28, "customer": 22, "address": 36, "lines": 32, "reason": 32, "admin_url": 50}
 
 
 def xlsx_file(report: Report, period: Period, include_unpaid: bool = False):
-    """The report as an .xlsx in a temporary file (rewound), written row by row."""
+    """The report as an .xlsx in a temporary file (rewound), written row by row (openpyxl's
+    write-only mode: memory stays flat however long the period), ready to read: columns wide
+    enough, the header frozen and filterable, money and dates formatted, and a totals row."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(report.title)
     bold = Font(bold=True)
+    for index, (name, kind) in enumerate(report.columns, start=1):
+        width = XLSX_WIDTHS.get(kind) or XLSX_TEXT_WIDTHS.get(name, 16)
+        sheet.column_dimensions[get_column_letter(index)].width = max(width, len(name) + 2)
+    sheet.freeze_panes = "A2"
     header = []
     for name, _ in report.columns:
         cell = WriteOnlyCell(sheet, value=name)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    count = 0
     for row in report.rows(period, include_unpaid):
         cells = []
         for value, (_, kind) in zip(row, report.columns, strict=True):
@@ -345,10 +414,33 @@ def xlsx_file(report: Report, period: Period, include_unpaid: bool = False):
                 cell.number_format = XLSX_FORMATS[kind]
             cells.append(cell)
         sheet.append(cells)
+        count += 1
+    last = get_column_letter(len(report.columns))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    if report.totals:
+        sheet.append(_totals_row(sheet, report, count, bold))
     output = tempfile.TemporaryFile()
     book.save(output)
     output.seek(0)
     return output
+
+
+def _totals_row(sheet, report: Report, count: int, bold: Font) -> list:
+    """Below the rows (outside the filter): "Total", then a sum under each money and count column."""
+    cells = []
+    for index, (_, kind) in enumerate(report.columns, start=1):
+        value = None
+        if index == 1:
+            value = "Total"
+        elif kind in (MONEY, INT) and count:
+            column = get_column_letter(index)
+            value = f"=SUBTOTAL(109,{column}2:{column}{count + 1})"  # 109: a sum that leaves out filtered rows
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = bold
+        if kind in XLSX_FORMATS:
+            cell.number_format = XLSX_FORMATS[kind]
+        cells.append(cell)
+    return cells
 
 
 # --- Reports built by a worker and sent as a link ------------------------------------------

@@ -256,8 +256,9 @@ def test_finance_download_todays_orders_as_csv_and_excel(shop, journey):
     with open(downloads["xlsx"], "rb") as file:  # the download has no .xlsx name for openpyxl to check
         sheet = openpyxl.load_workbook(file).active
     header = [cell.value for cell in sheet[1]]
-    [values] = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    values, totals = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert values[header.index("number")] == order.number and values[header.index("total")] == 19.95
+    assert totals[0] == "Total" and sheet.freeze_panes == "A2" and sheet.auto_filter.ref  # ready to read
 
 
 @pytest.mark.parametrize("width", [1200, 390])

@@ -163,6 +163,51 @@ def test_the_summary_adds_up_per_day_and_per_publication(march, books):
     assert money(r["gross"] for r in titles.values()) == OrderLine.objects.filter(order__paid_at__isnull=False).aggregate(t=Sum("line_total"))["t"]
 
 
+def test_the_publications_and_delivery_add_up_to_the_days_refunds_included(march):
+    delivery_refund = refund(march["28th, 23:30 GMT"], Decimal("2.95"), at=datetime(2026, 3, 30, 9, tzinfo=UTC))
+    report = rows("summary", date(2026, 3, 28), date(2026, 3, 30))
+    days = [r for r in report if r["section"] == "day"]
+    parts = [r for r in report if r["section"] in ("publication", "delivery")]
+
+    (delivery,) = [r for r in report if r["section"] == "delivery"]
+    assert (delivery["title"], delivery["gross"], delivery["refunded"]) == ("Delivery", "5.90", str(delivery_refund.amount))
+    assert delivery["orders"] == "2" and delivery["vat"] == "0.00"  # the other two travelled free
+    for column in ("net", "vat", "gross", "refunded"):
+        assert money(r[column] for r in parts) == money(r[column] for r in days), column
+
+
+def test_the_orders_report_names_the_status_the_reader_the_receipt_and_links_the_order(march):
+    from orders.models import Receipt
+
+    order = march["29th, 00:30 GMT"]
+    Receipt.objects.create(order=order, number=7, seller_name="Print shop", sold_to="A Reader")
+    Order.objects.filter(pk=order.pk).update(status="partially_refunded", name="Zoë Łódź")
+
+    row = next(r for r in rows("orders", date(2026, 3, 29), date(2026, 3, 29)) if r["number"] == order.number)
+
+    assert (row["status"], row["status_name"], row["customer"], row["receipt"]) == ("partially_refunded", "Partly refunded", "Zoë Łódź", "R-000007")
+    assert row["admin_url"] == f"http://127.0.0.1:8000/admin/orders/order/{order.pk}/change/"
+    assert all(r["receipt"] == "" for r in rows("orders", date(2026, 3, 28), date(2026, 3, 28)))
+
+
+def test_the_refunds_report_splits_net_and_vat_as_the_credit_note_does(march, books):
+    from orders.models import CreditNote, Receipt
+
+    order = march["30th, 00:30 BST"]
+    bundle_line = order.lines.get(publication=books[1])
+    back = refund(order, Decimal("12.00"), at=datetime(2026, 3, 30, 10, tzinfo=UTC), lines=[(bundle_line, 1)])
+    receipt = Receipt.objects.create(order=order, number=3, seller_name="Print shop", sold_to="A Reader")
+    CreditNote.objects.create(refund=back, receipt=receipt, number=2, seller_name="Print shop", sold_to="A Reader")
+
+    (row,) = rows("refunds", date(2026, 3, 30), date(2026, 3, 30))
+
+    assert (row["amount"], row["net"], row["vat"]) == ("12.00", "10.00", "2.00")
+    assert (row["receipt"], row["credit_note"], row["customer"], row["country"]) == ("R-000003", "CN-000002", "A Reader", "GB")
+    assert row["address"] == "1 High St, Leeds, LS1 1AA" and row["admin_url"].endswith(f"/admin/orders/order/{order.pk}/change/")
+    (earlier,) = rows("refunds", date(2026, 3, 29), date(2026, 3, 29))  # no credit note: no VAT claimed back
+    assert (earlier["net"], earlier["vat"], earlier["credit_note"]) == ("8.50", "0.00", "")
+
+
 def test_never_paid_orders_only_when_asked(march):
     assert "never@example.org" not in {r["email"] for r in rows("orders", date(2026, 3, 29), date(2026, 3, 29))}
     with_unpaid = rows("orders", date(2026, 3, 29), date(2026, 3, 29), include_unpaid=True)
@@ -191,8 +236,23 @@ def test_the_excel_report_has_real_numbers_and_dates(march):
 
     assert isinstance(first["paid_at"], datetime) and first["paid_at"] == datetime(2026, 3, 28, 23, 30)
     assert isinstance(first["total"], (int, float)) and first["total"] == 17.00 + 2.95
-    totals = sum(Decimal(str(row[header.index("total")].value)) for row in sheet.iter_rows(min_row=2))
+    totals = sum(Decimal(str(row[header.index("total")].value)) for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1))
     assert totals == Order.objects.filter(paid_at__isnull=False).aggregate(t=Sum("total"))["t"]
+
+
+def test_the_excel_report_opens_ready_to_read(march):
+    sheet = openpyxl.load_workbook(reports.xlsx_file(reports.REPORTS["orders"], reports.Period(date(2026, 3, 28), date(2026, 3, 30)))).active
+    header = [cell.value for cell in sheet[1]]
+    total = openpyxl.utils.get_column_letter(header.index("total") + 1)
+
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}5"
+    assert sheet.column_dimensions["B"].width >= len("2026-03-28 23:30") and sheet.column_dimensions["G"].width >= 20  # placed_at, email
+    assert sheet[f"{total}2"].number_format == "#,##0.00" and sheet["B2"].number_format == "yyyy-mm-dd hh:mm"
+    totals = [cell.value for cell in sheet[6]]
+    assert totals[0] == "Total" and sheet.max_row == 6
+    assert totals[header.index("total")] == f"=SUBTOTAL(109,{total}2:{total}5)" and totals[header.index("email")] is None
+    summary = openpyxl.load_workbook(reports.xlsx_file(reports.REPORTS["summary"], reports.Period(date(2026, 3, 28), date(2026, 3, 30)))).active
+    assert summary.cell(row=summary.max_row, column=1).value != "Total"  # its sections would count twice
 
 
 @pytest.fixture
@@ -253,7 +313,7 @@ def test_the_command_writes_csv_and_excel(march, tmp_path):
     call_command("export_report", "refunds", "--from", "2026-03-28", "--to", "2026-03-30", "--format", "xlsx", "-o", str(tmp_path / "refunds.xlsx"))
 
     assert len((tmp_path / "lines.csv").read_text().splitlines()) == 7
-    assert openpyxl.load_workbook(tmp_path / "refunds.xlsx").active["C2"].value == 8.5
+    assert openpyxl.load_workbook(tmp_path / "refunds.xlsx").active["H2"].value == 8.5
     assert ReportDownload.objects.filter(via="command").count() == 2
 
 
