@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,7 @@ from psycopg import sql
 from shop.spreadsheets import safe_text
 
 from . import receipts
-from .models import Order, OrderLine, Receipt, Refund, RefundLine
+from .models import CreditNote, Order, OrderLine, Receipt, Refund, RefundLine
 
 TEXT, MONEY, RATE, INT, DATETIME, DATE = "text", "money", "rate", "int", "datetime", "date"
 ZERO = Decimal("0.00")
@@ -234,6 +234,54 @@ def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     yield ("delivery", "", "Delivery", delivery["orders"], 0, gross - vat, vat, gross, refunded_beyond_copies)
 
 
+# Where goods went, for VAT: the UK, the European Union (its member states), or elsewhere.
+EU = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)  # fmt: skip
+DESTINATIONS = ("UK", "EU", "rest of the world")
+
+
+def destination(country: str) -> str:
+    return "UK" if country == "GB" else "EU" if country in EU else "rest of the world"
+
+
+def vat_return_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
+    """The figures a UK VAT return asks of the shop's sales for the period: sales (paid in it)
+    and refunds (Stripe confirmed in it, as their credit notes state them) by destination and
+    VAT rate, delivery at its own rate included; then Box 1, the VAT due on sales (refunds
+    reducing the period they were made in), and Box 6, the sales excluding VAT."""
+    figures = defaultdict(lambda: [ZERO, ZERO])  # (section, destination, rate percent): [net, vat]
+
+    def add(section: str, country: str, rate: Decimal, gross: Decimal, vat: Decimal) -> None:
+        row = figures[section, destination(country), (rate * 100).quantize(Decimal("0.1"))]
+        row[0] += gross - vat
+        row[1] += vat
+
+    paid = Order.objects.filter(_in(period, "paid_at"))
+    for country, rate, gross, vat in (
+        OrderLine.objects.filter(order__in=paid).values("order__country", "vat_rate")
+        .annotate(gross=Sum("line_total"), vat=Sum("vat")).values_list("order__country", "vat_rate", "gross", "vat")
+    ):  # fmt: skip
+        add("sales", country, rate, gross, vat)
+    line_vat = Subquery(OrderLine.objects.filter(order=OuterRef("pk")).values("order").annotate(v=Sum("vat")).values("v")[:1])
+    for country, rate, gross, order_vat, lines_vat in paid.annotate(lines_vat=line_vat).values_list(
+        "country", "delivery_vat_rate", "delivery", "vat", "lines_vat"
+    ).iterator(chunk_size=2000):
+        if gross:
+            add("sales", country, rate, gross, order_vat - (lines_vat or ZERO))
+    notes = CreditNote.objects.filter(_in(period, "refund__refunded_at"), refund__status=Refund.Status.SUCCEEDED)
+    for note in notes.select_related("refund__order", "receipt").iterator(chunk_size=500):
+        for row in receipts.credit_note_facts(note).vat_by_rate:
+            add("refunds", note.refund.order.country.code, row["rate"] / 100, -row["gross"], -row["vat"])
+    for (section, where, rate), (net, vat) in sorted(figures.items(), key=lambda item: (item[0][0] != "sales", DESTINATIONS.index(item[0][1]), item[0][2])):
+        yield section, where, f"{rate.normalize():f}", net, vat, net + vat
+    net = sum((row[0] for row in figures.values()), ZERO)
+    vat = sum((row[1] for row in figures.values()), ZERO)
+    yield "box 1: VAT due on sales", "", "", None, vat, None
+    # Box 6 is in whole pounds, pence left off.
+    yield "box 6: sales excluding VAT", "", "", net.quantize(Decimal("1"), rounding=ROUND_DOWN), None, None
+
+
 # --- The big reports as PostgreSQL queries (see the module's docstring) ---------------------
 
 # A text cell a spreadsheet would run as a formula gets a leading ' (as safe_text does).
@@ -335,6 +383,9 @@ REPORTS = {
             ("section", TEXT), ("day_or_isbn", TEXT), ("title", TEXT), ("orders", INT), ("copies", INT),
             ("net", MONEY), ("vat", MONEY), ("gross", MONEY), ("refunded", MONEY),
         ], summary_rows, totals=False),  # fmt: skip
+        Report("vat-return", "VAT return", [
+            ("line", TEXT), ("destination", TEXT), ("vat_rate_percent", TEXT), ("net", MONEY), ("vat", MONEY), ("gross", MONEY),
+        ], vat_return_rows, totals=False),  # fmt: skip
     ]
 }
 

@@ -391,3 +391,43 @@ def test_the_admin_report_page_refuses_staff_outside_finance_and_bad_ranges(clie
 
     client.force_login(StaffFactory())
     assert client.get("/admin/orders/reportdownload/export/").status_code == 403
+
+
+def test_the_vat_return_gives_box_1_and_box_6_by_rate_and_destination_as_worked_out_by_hand(books):
+    from orders.models import CreditNote, Receipt
+
+    report, bundle = books
+    april = datetime(2026, 4, 10, 12, tzinfo=UTC)
+
+    def order(country, items, delivery, delivery_rate, paid_at=april):
+        lines_vat = sum((reports_vat(p, q) for p, q in items), Decimal("0.00"))
+        delivery_vat = (delivery * delivery_rate / (1 + delivery_rate)).quantize(Decimal("0.01"))
+        placed = paid_order(items, paid_at=paid_at, email=f"{country.lower()}@example.org")
+        Order.objects.filter(pk=placed.pk).update(
+            country=country, delivery=delivery, delivery_vat_rate=delivery_rate, vat=lines_vat + delivery_vat,
+            total=placed.subtotal + delivery,
+        )  # fmt: skip
+        placed.refresh_from_db()
+        return placed
+
+    uk = order("GB", [(report, 2)], Decimal("2.95"), Decimal("0"))
+    france = order("FR", [(bundle, 1)], Decimal("6.00"), Decimal("0.2"))  # delivery standard-rated with its goods
+    order("US", [(report, 1)], Decimal("10.00"), Decimal("0"))
+    order("GB", [(report, 5)], Decimal("0.00"), Decimal("0"), paid_at=datetime(2026, 3, 31, 12, tzinfo=UTC))  # March's
+    receipt = Receipt.objects.create(order=france, number=1, seller_name="Print shop", sold_to="A Reader")
+    delivery_back = refund(france, Decimal("6.00"), at=datetime(2026, 4, 20, 9, tzinfo=UTC))
+    CreditNote.objects.create(refund=delivery_back, receipt=receipt, number=1, seller_name="Print shop", sold_to="A Reader")
+    Receipt.objects.create(order=uk, number=2, seller_name="Print shop", sold_to="A Reader")
+    may = refund(uk, Decimal("8.50"), at=datetime(2026, 5, 2, 9, tzinfo=UTC), lines=[(uk.lines.get(), 1)])
+    CreditNote.objects.create(refund=may, receipt=uk.receipt, number=2, seller_name="Print shop", sold_to="A Reader")
+
+    figures = [tuple(row.values()) for row in rows("vat-return", date(2026, 4, 1), date(2026, 4, 30))]
+
+    assert figures == [
+        ("sales", "UK", "0", "19.95", "0.00", "19.95"),  # two reports and their zero-rated delivery
+        ("sales", "EU", "20", "15.00", "3.00", "18.00"),  # the bundle (£10 + £2 VAT) and its delivery (£5 + £1)
+        ("sales", "rest of the world", "0", "18.50", "0.00", "18.50"),
+        ("refunds", "EU", "20", "-5.00", "-1.00", "-6.00"),  # the French delivery, refunded in April
+        ("box 1: VAT due on sales", "", "", "", "2.00", ""),
+        ("box 6: sales excluding VAT", "", "", "48.00", "", ""),  # £48.45 in whole pounds
+    ]
