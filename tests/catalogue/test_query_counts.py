@@ -1,0 +1,60 @@
+"""Pages and API answers cost a pinned number of queries, whatever they show: a publication with no
+comments or fifty, three topics and four authors; the first page of the catalogue or the last.
+Counted uncached (the cache only hides a page's cost)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalogue.models import Comment
+from tests.factories import CommentFactory, PublicationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+PUBLICATION_PAGE, CATALOGUE_PAGE, API_LIST, API_DETAIL = 4, 3, 2, 2
+
+
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    settings.CATALOGUE_CACHE_SECONDS = 0
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.fixture
+def bare_and_busy():
+    bare = PublicationFactory(authors=[], topics=[])
+    busy = PublicationFactory(authors=["A. One", "B. Two", "C. Three", "D. Four"], topics=[TopicFactory() for _ in range(3)])
+    for _ in range(50):
+        CommentFactory(publication=busy, status=Comment.Status.APPROVED)
+    return bare, busy
+
+
+def test_a_publication_page_costs_the_same_with_no_comments_and_with_fifty(client, bare_and_busy):
+    bare, busy = bare_and_busy
+    client.get(bare.get_absolute_url())  # the session and the catalogue's version, as for any visitor after the first
+
+    counts = [queries(client, publication.get_absolute_url()) for publication in (bare, busy)]
+
+    assert counts == [PUBLICATION_PAGE, PUBLICATION_PAGE], counts
+
+
+def test_the_api_detail_costs_the_same_with_no_comments_and_with_fifty(api, bare_and_busy):
+    counts = [queries(api, f"/api/publications/{publication.isbn}/") for publication in bare_and_busy]
+
+    assert counts == [API_DETAIL, API_DETAIL], counts
+
+
+def test_the_first_and_last_pages_of_the_catalogue_cost_the_same(client, api):
+    topic = TopicFactory()
+    for n in range(45):
+        PublicationFactory(topics=[topic] if n % 2 else [], authors=["A. Writer"] * (n % 3))
+    client.get("/")
+
+    pages = [queries(client, f"/?page={n}") for n in (1, 3)]
+    api_pages = [queries(api, f"/api/publications/?page={n}") for n in (1, 3)]
+
+    assert pages == [CATALOGUE_PAGE, CATALOGUE_PAGE] and api_pages == [API_LIST, API_LIST], (pages, api_pages)
