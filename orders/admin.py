@@ -1,7 +1,10 @@
 """Orders in the admin: find, inspect, cancel unpaid ones, refund paid ones; delivery rates."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
@@ -13,7 +16,8 @@ from django.utils.html import format_html
 from catalogue import isbn as isbn_rules
 from shop.errors import ShopError
 
-from . import outbox, reports, services
+from . import outbox, refunds, reports, services
+from .money import money
 from .api import report_response
 from .models import (
     DeliveryMethod,
@@ -43,7 +47,17 @@ class ReadOnlyInline(admin.TabularInline):
 
 class LineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["isbn", "title", "quantity", "unit_price", "line_total", "vat_rate", "vat"]
+    fields = ["isbn", "title", "quantity", "refunded", "unit_price", "line_total", "vat_rate", "vat"]
+    readonly_fields = ["refunded"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(refunded_copies=Sum("refund_lines__quantity"), refunded_amount=Sum("refund_lines__amount"))
+
+    @admin.display(description="refunded")
+    def refunded(self, line):
+        if not line.refunded_amount:
+            return "-"
+        return f"{line.refunded_copies or 0} copies, £{money(line.refunded_amount)}"
 
 
 class StatusChangeInline(ReadOnlyInline):
@@ -54,7 +68,7 @@ class StatusChangeInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["created_at", "amount", "status", "restock", "reason", "stripe_refund_id", "created_by"]
+    fields = ["created_at", "amount", "delivery_amount", "status", "restock", "reason", "message", "stripe_refund_id", "created_by"]
 
 
 class PaymentInline(ReadOnlyInline):
@@ -136,9 +150,30 @@ class OrderAdmin(admin.ModelAdmin):
             lambda order: services.order_cancel_unpaid(order=order, by=request.user, note="Cancelled by staff"), "cancelled",
         )  # fmt: skip
 
-    @admin.action(description="Refund selected orders in full (copies not returned to stock)", permissions=["change"])
+    @admin.action(description="Refund selected orders in full (copies not returned to stock)…", permissions=["change"])
     def refund_in_full(self, request, queryset):
-        self._each(request, queryset, lambda order: services.order_refund(order=order, by=request.user, reason="Refunded in full by staff"), "refunded")
+        """A page listing what each order would get back; only its button refunds them."""
+        if not request.user.has_perm("orders.add_refund"):
+            raise PermissionDenied
+        form = RefundNoteFields(request.POST if request.POST.get("confirm") else None)
+        plans, refused = [], []
+        for order in queryset.prefetch_related("lines"):
+            try:
+                if order.status not in services.REFUNDABLE:
+                    raise ValidationError(f"it is {order.get_status_display().lower()}")
+                plans.append(refunds.refund_plan(order))
+            except (ValidationError, ShopError) as error:
+                refused.append((order, getattr(error, "message", None) or " ".join(error.messages)))
+        if form.is_bound and form.is_valid():
+            notes = {"reason": form.cleaned_data["reason"], "message": form.cleaned_data["message"]}
+            self._each(request, [plan.order for plan in plans], lambda order: services.order_refund(order=order, by=request.user, **notes), "refunded")
+            return None
+        context = {
+            **self.admin_site.each_context(request), "title": "Refund these orders in full?", "opts": self.model._meta,
+            "plans": plans, "refused": refused, "form": form, "total": sum((plan.amount for plan in plans), Decimal("0.00")),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME), "action": "refund_in_full",
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/orders/order/refund_bulk_confirm.html", context)
 
     @admin.action(description="Retry failed emails and warehouse requests", permissions=["change"])
     def retry_failed_sending(self, request, queryset):
@@ -156,50 +191,101 @@ class OrderAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def refund_view(self, request, order_id):
+        """Choose what to refund, see exactly what it comes to, then confirm: nothing is refunded
+        before the confirmation page's button."""
         if not request.user.has_perm("orders.add_refund"):
             raise PermissionDenied
         order = get_object_or_404(Order, pk=order_id)
         form = RefundForm(order, request.POST or None)
+        template = "admin/orders/order/refund.html"
         if request.method == "POST" and form.is_valid():
-            try:
-                refund = services.order_refund(
-                    order=order, quantities=form.quantities() if not form.cleaned_data["whole_order"] else None,
-                    restock=form.cleaned_data["restock"], by=request.user, reason=form.cleaned_data["reason"],
-                )  # fmt: skip
-            except (ValidationError, ShopError) as error:
-                form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
-            else:
-                self.message_user(request, f"Refunded £{refund.amount} on {order.number} ({refund.stripe_refund_id}).", messages.SUCCESS)
-                return redirect("admin:orders_order_change", order.pk)
-        context = {**self.admin_site.each_context(request), "title": f"Refund {order.number}", "order": order, "form": form, "opts": self.model._meta}
-        return TemplateResponse(request, "admin/orders/order/refund.html", context)
+            template = "admin/orders/order/refund_confirm.html"
+            if request.POST.get("confirm") == str(form.plan.amount):  # confirmed, for this very amount
+                try:
+                    refund = services.order_refund(order=order, by=request.user, **form.refund_arguments())
+                except (ValidationError, ShopError) as error:
+                    form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
+                    template = "admin/orders/order/refund.html"
+                else:
+                    self.message_user(request, f"Refunded £{refund.amount} on {order.number} ({refund.stripe_refund_id}).", messages.SUCCESS)
+                    return redirect("admin:orders_order_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request), "title": f"Refund {order.number}", "order": order, "form": form,
+            "opts": self.model._meta, "plan": getattr(form, "plan", None),
+        }  # fmt: skip
+        return TemplateResponse(request, template, context)
 
 
-class RefundForm(forms.Form):
-    whole_order = forms.BooleanField(required=False, label="Refund the whole order (everything not yet refunded, delivery included)")
+class RefundNoteFields(forms.Form):
+    reason = forms.CharField(
+        max_length=255, label="Reason (for staff and finance; never sent to the reader)",
+        help_text="Why the money goes back: a damaged copy, a lost parcel, goodwill.",
+    )  # fmt: skip
+    message = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        label="Message to the reader (optional; put in the refund email as it is)",
+    )  # fmt: skip
+
+
+class RefundForm(RefundNoteFields):
+    """What to refund of one order: chosen copies and/or the delivery, a custom amount, or the
+    whole of what is left. A valid form carries the plan (orders.refunds) it comes to."""
+
+    whole_order = forms.BooleanField(required=False, label="Refund everything not yet refunded, delivery included")
+    delivery = forms.BooleanField(required=False)
+    amount = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), decimal_places=2, label="Or a custom amount (£)",
+        help_text="Spread over what is left of the lines and the delivery, in proportion to each.",
+    )  # fmt: skip
     restock = forms.BooleanField(required=False, label="The copies came back: return them to stock")
-    reason = forms.CharField(max_length=255, required=False)
+    field_order = ["whole_order", "delivery", "amount", "restock", "reason", "message"]
 
     def __init__(self, order, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        refunded = dict(
+        self.order = order
+        taken = dict(
             RefundLine.objects.filter(refund__order=order).values("order_line").annotate(n=Sum("quantity")).values_list("order_line", "n")
         )
         self.lines = list(order.lines.all())
         for line in self.lines:
-            left = line.quantity - refunded.get(line.pk, 0)
+            left = line.quantity - taken.get(line.pk, 0)
             self.fields[f"line_{line.pk}"] = forms.IntegerField(
                 label=f"{line.title} (£{line.unit_price} each; {left} of {line.quantity} refundable)",
                 min_value=0, max_value=left, initial=0, required=False,
             )  # fmt: skip
+        delivery_left = money(order.delivery - (order.refunds.aggregate(t=Sum("delivery_amount"))["t"] or Decimal("0.00")))
+        self.fields["delivery"].label = f"Refund the delivery (£{delivery_left} left of £{order.delivery})"
+        if delivery_left <= 0:
+            del self.fields["delivery"]
+        self.order_fields(["whole_order", *[f"line_{line.pk}" for line in self.lines], *self.field_order[1:]])
 
     def quantities(self) -> dict[int, int]:
         return {line.pk: self.cleaned_data.get(f"line_{line.pk}") or 0 for line in self.lines}
 
+    def refund_arguments(self) -> dict:
+        data = self.cleaned_data
+        common = {"restock": data["restock"], "reason": data["reason"], "message": data["message"]}
+        if data["whole_order"]:
+            return common
+        if data.get("amount"):
+            return {**common, "amount": data["amount"]}
+        return {**common, "quantities": self.quantities(), "delivery": bool(data.get("delivery"))}
+
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("whole_order") and not any(self.quantities().values()):
-            raise ValidationError("Choose copies to refund, or the whole order.")
+        chosen = any(self.quantities().values()) or cleaned.get("delivery")
+        ways = [bool(cleaned.get("whole_order")), cleaned.get("amount") is not None, bool(chosen)]
+        if sum(ways) != 1:
+            raise ValidationError("Choose one: copies and/or the delivery, a custom amount, or everything.")
+        if self.errors:
+            return cleaned
+        arguments = {key: value for key, value in self.refund_arguments().items() if key in ("quantities", "delivery", "amount")}
+        try:
+            self.plan = refunds.refund_plan(self.order, **arguments)
+        except ValidationError as error:
+            raise ValidationError(" ".join(error.messages)) from None
+        except ShopError as error:
+            raise ValidationError(error.message) from None
         return cleaned
 
 
@@ -208,7 +294,10 @@ class RefundAdmin(admin.ModelAdmin):
     list_display = ["created_at", "order", "amount", "status", "restock", "stripe_refund_id", "created_by"]
     list_filter = ["status", "created_at"]
     search_fields = ["order__number", "stripe_refund_id"]
-    readonly_fields = ["order", "amount", "reason", "restock", "status", "stripe_refund_id", "created_by", "created_at", "refunded_at"]
+    readonly_fields = [
+        "order", "amount", "delivery_amount", "delivery_vat", "reason", "message", "restock", "status", "stripe_refund_id",
+        "created_by", "created_at", "refunded_at",
+    ]  # fmt: skip
     actions = ["send_again"]
 
     def has_add_permission(self, request):

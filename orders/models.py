@@ -282,7 +282,14 @@ class Refund(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    reason = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=255, blank=True, help_text="Why, for staff and finance; never sent to the reader.")
+    message = models.TextField(
+        "message to the reader", blank=True, db_default="", help_text="Put in the refund email, as a message from the shop."
+    )
+    # What of the amount is delivery (the rest is in the lines), and the VAT in it: each part's
+    # VAT is stored when the refund is made, so credit notes and reports read it back.
+    delivery_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"))
+    delivery_vat = models.DecimalField("delivery VAT", **MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"))
     restock = models.BooleanField(default=False, help_text="The copies came back and returned to stock.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     stripe_refund_id = models.CharField(max_length=64, blank=True)
@@ -299,10 +306,14 @@ class Refund(models.Model):
 
 
 class RefundLine(models.Model):
+    """What a refund returns of an order line: copies at their price, or (a custom amount
+    spread over the order) part of the line's price with no copies."""
+
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(help_text="Copies refunded; 0 for part of the price without copies.")
     amount = models.DecimalField(**MONEY)
+    vat = models.DecimalField("VAT", **MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"))
 
     def __str__(self):
         return f"{self.quantity} × {self.order_line.title}"

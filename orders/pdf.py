@@ -86,7 +86,8 @@ class _Document(FPDF):
         ) as table:  # fmt: skip
             table.row(["Publication", "Copies", "Unit price", "VAT rate", "Amount"])
             for line in facts.lines:
-                table.row([f"{line.title}\nISBN {line.isbn}", str(line.quantity), _pounds(line.unit_price), _rate(line.vat_rate), _pounds(line.total)])
+                copies, unit_price = (str(line.quantity), _pounds(line.unit_price)) if line.quantity else ("", "")
+                table.row([f"{line.title}\nISBN {line.isbn}", copies, unit_price, _rate(line.vat_rate), _pounds(line.total)])
             if facts.delivery:
                 table.row([delivery_label, "", "", _rate(facts.delivery_vat_rate), _pounds(facts.delivery)])
         self.ln(4)

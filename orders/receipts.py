@@ -13,12 +13,12 @@ from decimal import Decimal
 
 import stripe
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F
 
-from . import gateway
+from . import gateway, refunds
 from .errors import PaymentUnavailable
-from .models import CreditNote, DocumentSequence, Order, Receipt, Refund, RefundLine
-from .money import ZERO, money
+from .models import CreditNote, DocumentSequence, Order, Receipt, Refund
+from .money import ZERO
 
 log = logging.getLogger(__name__)
 
@@ -114,39 +114,13 @@ def receipt_facts(receipt: Receipt) -> Facts:
 
 
 def credit_note_facts(note: CreditNote) -> Facts:
-    """The refund's copies at their unit prices, and whatever more it returned as delivery; the
-    VAT inside each part at the rate it was charged at. Each part's VAT is the VAT of everything
-    refunded of it so far, this note included, less what earlier notes credited: the notes of an
-    order refunded in full add up to its receipt's VAT to the penny."""
+    """The refund's parts as it stored them (orders.refunds): copies at their unit prices, part
+    of a line's price, and delivery, each with its VAT at the rate it was charged at."""
     refund, order = note.refund, note.refund.order
-    earlier = RefundLine.objects.filter(refund__order=order, refund__credit_note__number__lt=note.number)
-    copies_before = dict(earlier.values("order_line").annotate(n=Sum("quantity")).values_list("order_line", "n"))
-    lines, rates = [], {}
-
-    def credit(rate: Decimal, gross: Decimal, vat: Decimal) -> None:
-        row = rates.setdefault(rate, {"rate": rate * 100, "gross": ZERO, "vat": ZERO})
-        row["gross"] += gross
-        row["vat"] += vat
-
-    for refund_line in refund.lines.select_related("order_line"):
-        line, before = refund_line.order_line, copies_before.get(refund_line.order_line_id, 0)
-        lines.append(DocumentLine(line.title, line.isbn_display, refund_line.quantity, line.unit_price, line.vat_rate * 100, refund_line.amount))
-        credit(line.vat_rate, refund_line.amount, _share(line.vat, before + refund_line.quantity, line.quantity) - _share(line.vat, before, line.quantity))
-    delivery = refund.amount - sum((line.total for line in lines), ZERO)
-    if delivery:
-        earlier_notes = CreditNote.objects.filter(refund__order=order, number__lt=note.number).select_related("refund")
-        delivery_before = sum((_delivery_part(other.refund) for other in earlier_notes), ZERO)
-        delivery_vat = order.vat - sum((line.vat for line in order.lines.all()), ZERO)
-        vat = _share(delivery_vat, delivery_before + delivery, order.delivery) - _share(delivery_vat, delivery_before, order.delivery)
-        credit(order.delivery_vat_rate, delivery, vat)
-    vat_by_rate = [{**row, "net": row["gross"] - row["vat"]} for _, row in sorted(rates.items())]
-    return Facts(lines, delivery, order.delivery_vat_rate * 100, vat_by_rate, refund.amount)
-
-
-def _share(total: Decimal, part, whole) -> Decimal:
-    """The VAT of `part` of `whole`, `total` being the VAT of the whole (rounded as it was)."""
-    return money(total * Decimal(part) / Decimal(whole)) if whole else ZERO
-
-
-def _delivery_part(refund: Refund) -> Decimal:
-    return refund.amount - sum((line.amount for line in refund.lines.all()), ZERO)
+    lines = []
+    for part in refund.lines.select_related("order_line"):
+        line = part.order_line
+        title = line.title if part.quantity else f"{line.title} (part of its price)"
+        lines.append(DocumentLine(title, line.isbn_display, part.quantity, line.unit_price, line.vat_rate * 100, part.amount))
+    rows = refunds.vat_by_rate(refunds.stored_parts(refund))
+    return Facts(lines, refund.delivery_amount, order.delivery_vat_rate * 100, rows, refund.amount)

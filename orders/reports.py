@@ -38,7 +38,7 @@ from psycopg import sql
 
 from shop.spreadsheets import safe_text
 
-from . import receipts
+from . import receipts, refunds
 from .models import CreditNote, Order, OrderLine, Receipt, Refund, RefundLine
 
 TEXT, MONEY, RATE, INT, DATETIME, DATE = "text", "money", "rate", "int", "datetime", "date"
@@ -168,18 +168,18 @@ def line_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
 
 def refund_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     """Each refund Stripe confirmed, with its order's reader and receipt, its credit note, and its
-    net and VAT as the credit note states them (a refund of a payment the shop never took as a
-    sale, its copies being gone, has no credit note and no VAT)."""
-    refunds = (
+    net and VAT as it stored them (and its credit note states them; a payment returned because
+    its copies were gone was never a sale, and has neither parts nor VAT)."""
+    confirmed = (
         Refund.objects.filter(_in(period, "refunded_at"), status=Refund.Status.SUCCEEDED)
-        .select_related("order__receipt", "credit_note__receipt", "credit_note__refund__order")
+        .select_related("order__receipt", "credit_note")
         .prefetch_related("lines__order_line")
         .order_by("refunded_at", "id")
     )
-    for refund in refunds.iterator(chunk_size=1000):
+    for refund in confirmed.iterator(chunk_size=1000):
         order = refund.order
         note = getattr(refund, "credit_note", None)
-        vat = receipts.credit_note_facts(note).vat if note else ZERO
+        vat = sum((part_vat for _, _, part_vat in refunds.stored_parts(refund)), ZERO)
         lines = "; ".join(f"{line.quantity} x {line.order_line.isbn}" for line in refund.lines.all()) or "whole payment"
         address = ", ".join(part for part in (order.line1, order.line2, order.city, order.postcode) if part)
         receipt = getattr(order, "receipt", None)

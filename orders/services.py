@@ -24,14 +24,13 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 from shop import logs
 
-from . import gateway, outbox, receipts, rules
+from . import gateway, outbox, receipts, refunds, rules
 from .errors import (
     HoldLimitReached,
     IdempotencyKeyReused,
     InvalidTransition,
     PaymentUnavailable,
     RefundDeclined,
-    RefundRefused,
 )
 from .models import (
     DeliveryMethod,
@@ -406,7 +405,10 @@ def _payment_apply(*, intent: gateway.Intent, source: str, card: gateway.Card | 
         _flag(order, f"{why}, but only {shortage.details['available']} of {shortage.details['isbn']} "
                      "are left: the payment is refunded in full.")  # fmt: skip
         # Created under the order's lock, so a second event finds it; sent once committed.
-        refund = Refund.objects.create(order=order, amount=order.total, reason=f"{why}; copies gone")
+        refund = Refund.objects.create(
+            order=order, amount=order.total, reason=f"{why}; copies gone",
+            message="Your payment reached us after the last copies had been sold, so we have refunded it in full.",
+        )  # fmt: skip
         transaction.on_commit(lambda: _send_quietly(refund))
     return order
 
@@ -480,46 +482,35 @@ REFUNDABLE = {
 
 
 @logs.about_order
-def order_refund(*, order: Order, quantities: dict[int, int] | None = None, restock: bool = False, by=None, reason: str = "") -> Refund:
-    """Refund the whole order, or some copies of some lines ({order line id: copies}), through Stripe.
+def order_refund(
+    *, order: Order, quantities: dict[int, int] | None = None, delivery: bool = False, amount: Decimal | None = None,
+    restock: bool = False, by=None, reason: str = "", message: str = "",
+) -> Refund:
+    """Refund, through Stripe, chosen copies ({order line id: copies}) and with `delivery` the
+    delivery, or a custom `amount` spread over what is left, or else everything left (see
+    orders.refunds). `reason` is for staff; `message` goes to the reader in the refund email.
 
     Never more than was paid: what earlier refunds returned, or are still returning, is taken
     off first. If Stripe is unavailable the refund stays pending (PaymentUnavailable);
     refund_send sends it again with the same idempotency key."""
-    refund = _refund_prepare(order=order, quantities=quantities, restock=restock, by=by, reason=reason)
+    refund = _refund_prepare(
+        order=order, quantities=quantities, delivery=delivery, amount=amount, restock=restock, by=by, reason=reason, message=message
+    )
     return refund_send(refund=refund)
 
 
 @transaction.atomic
-def _refund_prepare(*, order, quantities, restock, by, reason) -> Refund:
+def _refund_prepare(*, order, quantities, delivery, amount, restock, by, reason, message) -> Refund:
     order = _locked(order)
     if order.status not in REFUNDABLE:
         raise InvalidTransition(number=order.number, current=order.status, wanted=Order.Status.REFUNDED)
-    refunded = order.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
-    remaining = order.total - refunded
-    already = dict(
-        RefundLine.objects.filter(refund__order=order).values("order_line").annotate(n=Sum("quantity")).values_list("order_line", "n")
-    )
-    lines = {line.pk: line for line in order.lines.all()}
-    if quantities is None:
-        copies = {pk: line.quantity - already.get(pk, 0) for pk, line in lines.items()}
-        copies = {pk: n for pk, n in copies.items() if n > 0}
-        amount = remaining
-    else:
-        unknown = set(quantities) - set(lines)
-        if unknown:
-            raise ValidationError({"lines": f"Not lines of order {order.number}: {sorted(unknown)}."})
-        copies = {pk: n for pk, n in quantities.items() if n}
-        for pk, n in copies.items():
-            left = lines[pk].quantity - already.get(pk, 0)
-            if not 0 < n <= left:
-                raise ValidationError({"lines": f"{lines[pk].title}: {left} copies can still be refunded, not {n}."})
-        amount = sum((lines[pk].unit_price * n for pk, n in copies.items()), Decimal("0.00"))
-    if amount <= 0 or amount > remaining:
-        raise RefundRefused(amount=str(amount), refundable=str(remaining))
-    refund = Refund.objects.create(order=order, amount=amount, restock=restock, created_by=by, reason=reason)
+    plan = refunds.refund_plan(order, quantities=quantities, delivery=delivery, amount=amount)
+    refund = Refund.objects.create(
+        order=order, amount=plan.amount, restock=restock, created_by=by, reason=reason, message=message,
+        delivery_amount=plan.delivery, delivery_vat=plan.delivery_vat,
+    )  # fmt: skip
     RefundLine.objects.bulk_create(
-        RefundLine(refund=refund, order_line=lines[pk], quantity=n, amount=lines[pk].unit_price * n) for pk, n in copies.items()
+        RefundLine(refund=refund, order_line=part.line, quantity=part.quantity, amount=part.amount, vat=part.vat) for part in plan.line_parts
     )
     return refund
 
@@ -550,7 +541,7 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
     refund.save(update_fields=["status", "stripe_refund_id", "refunded_at"])
     outbox.owe(order, OutboxEntry.Kind.REFUND, refund=refund)
     if refund.restock:
-        for refund_line in refund.lines.select_related("order_line__publication").order_by("order_line__publication_id"):
+        for refund_line in refund.lines.filter(quantity__gt=0).select_related("order_line__publication").order_by("order_line__publication_id"):
             catalogue_services.stock_adjust(
                 publication=refund_line.order_line.publication, delta=refund_line.quantity,
                 reason=StockMovement.Reason.RETURN, order_number=order.number, by=refund.created_by,

@@ -57,7 +57,7 @@ def send_order_email(entry: OutboxEntry) -> None:
         template=entry.kind,
         context={
             "order": order, "refund": refund, "status_link": status_link(order), "vat_by_rate": order.vat_by_rate(),
-            "delivery_refunded": refund.amount - sum((line.amount for line in refund.lines.all()), Decimal("0.00")) if refund else None,
+            "delivery_refunded": refund.delivery_amount if refund else None,
             "receipt": receipt, "credit_note": credit_note,
         },  # fmt: skip
         message_id=entry.key.replace(":", "."),

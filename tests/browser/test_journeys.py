@@ -210,8 +210,12 @@ def test_staff_change_a_price_take_in_stock_and_refund_a_line(shop, journey):
     admin.fill(f"#id_line_{order.lines.get().pk}", "1")
     admin.check("#id_restock")
     admin.fill("#id_reason", "One copy damaged in the post")
+    admin.fill("#id_message", "We are sorry your copy arrived damaged.")
     staff.shot("refund-form")
-    admin.click("input[value=Refund]")
+    admin.get_by_role("button", name="See what it comes to").click()
+    expect(admin.locator(".refund-total")).to_have_text("£8.50")  # nothing refunded yet
+    staff.shot("refund-confirm")
+    admin.get_by_role("button", name="Refund £8.50").click()
     expect(admin.locator(".messagelist")).to_contain_text("Refunded £8.50")
     staff.shot("refunded")
     order.refresh_from_db()

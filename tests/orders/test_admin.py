@@ -83,10 +83,12 @@ def test_staff_refund_one_line_with_restock_from_the_refund_page(client, staff, 
     order = paid(place(api, (seed.isbn, 2), (other.isbn, 1)))
     line = order.lines.get(isbn=seed.isbn)
 
-    response = client.post(
-        f"{CHANGELIST}{order.pk}/refund/",
-        {f"line_{line.pk}": "1", f"line_{order.lines.get(isbn=other.isbn).pk}": "0", "restock": "on", "reason": "Damaged in post"},
-    )
+    choice = {f"line_{line.pk}": "1", f"line_{order.lines.get(isbn=other.isbn).pk}": "0", "restock": "on", "reason": "Damaged in post"}
+    preview = client.post(f"{CHANGELIST}{order.pk}/refund/", choice)
+    assert preview.status_code == 200 and "Nothing has been refunded yet" in preview.text and not order.refunds.exists()
+    assert 'name="confirm" value="8.50"' in preview.text and "Refund £8.50" in preview.text
+
+    response = client.post(f"{CHANGELIST}{order.pk}/refund/", {**choice, "confirm": "8.50"})
 
     assert response.status_code == 302
     order.refresh_from_db()
@@ -107,11 +109,56 @@ def test_the_refund_page_refuses_more_copies_than_were_bought(client, staff, api
     assert not order.refunds.exists()
 
 
-def test_staff_refund_whole_orders_from_the_list(client, staff, api, stripe_emulator, seed):
+def test_staff_refund_whole_orders_from_the_list_only_once_they_confirm(client, staff, api, stripe_emulator, seed):
     order = paid(place(api, (seed.isbn, 2)))
+    unpaid = place(api, (seed.isbn, 1))
+    selection = {"action": "refund_in_full", "_selected_action": [order.pk, unpaid.pk]}
 
-    client.post(CHANGELIST, {"action": "refund_in_full", "_selected_action": [order.pk]})
+    page = client.post(CHANGELIST, selection)
+
+    assert page.status_code == 200 and not order.refunds.exists()
+    assert f"<td>{order.number}</td><td>Paid</td><td>£{order.total}</td>" in page.text
+    assert f"{unpaid.number}: it is awaiting payment" in page.text and "Refund 1 order: £" in page.text
+    assert client.post(CHANGELIST, {**selection, "confirm": "yes"}).status_code == 200  # a reason is required
+    assert not order.refunds.exists()
+
+    client.post(CHANGELIST, {**selection, "confirm": "yes", "reason": "Event cancelled", "message": "The event was cancelled."})
 
     order.refresh_from_db()
     assert order.status == "refunded"
-    assert order.refunds.get().amount == order.total
+    refund = order.refunds.get()
+    assert (refund.amount, refund.reason, refund.message) == (order.total, "Event cancelled", "The event was cancelled.")
+    assert not unpaid.refunds.exists()
+
+
+def test_the_refund_page_refunds_a_custom_amount_or_the_delivery_after_confirming(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 1)))  # £8.50 and £2.95 delivery
+    url = f"{CHANGELIST}{order.pk}/refund/"
+
+    preview = client.post(url, {"amount": "5.00", "reason": "Goodwill"})
+    assert "(part of its price)" in preview.text and "Refund £5.00" in preview.text
+    client.post(url, {"amount": "5.00", "reason": "Goodwill", "confirm": "5.00"})
+    # £5.00 of £11.45: £3.71 of the copy's £8.50 and £1.29 of the £2.95 delivery (its remainder is the larger).
+    assert "Refund £1.66" in client.post(url, {"delivery": "on", "reason": "Late"}).text  # what is left of the delivery
+    client.post(url, {"delivery": "on", "reason": "Late", "confirm": "1.66"})
+
+    amounts = [(r.amount, r.delivery_amount) for r in order.refunds.order_by("id")]
+    assert amounts == [(Decimal("5.00"), Decimal("1.29")), (Decimal("1.66"), Decimal("1.66"))]
+
+
+def test_a_confirmation_for_another_amount_refunds_nothing(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 2)))
+
+    page = client.post(f"{CHANGELIST}{order.pk}/refund/", {"whole_order": "on", "reason": "x", "confirm": "1.00"})
+
+    assert "Refund £19.95" in page.text and not order.refunds.exists()
+
+
+def test_the_refund_page_asks_for_one_way_and_a_reason(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 2)))
+
+    page = client.post(f"{CHANGELIST}{order.pk}/refund/", {"whole_order": "on", "amount": "3.00", "reason": "x"})
+    no_reason = client.post(f"{CHANGELIST}{order.pk}/refund/", {"whole_order": "on"})
+
+    assert "Choose one: copies and/or the delivery, a custom amount, or everything." in page.text
+    assert "This field is required." in no_reason.text and not order.refunds.exists()

@@ -259,8 +259,11 @@ def test_orders_paid_before_receipts_existed_get_them_in_the_order_they_were_pai
     Refund.objects.create(order_id=later, amount=Decimal("2.95"), status="succeeded", refunded_at=now)
     executor = MigrationExecutor(connection)
     executor.migrate(after)
+    issued = [(r.order_id, r.number) for r in Receipt.objects.order_by("number")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("orders"))  # and on to today's schema
 
-    assert [(r.order_id, r.number) for r in Receipt.objects.order_by("number")] == [(earlier, 1), (later, 2)]
+    assert issued == [(earlier, 1), (later, 2)]
     receipt = Receipt.objects.get(order_id=earlier)
     assert receipt.sold_to.endswith("United Kingdom") and receipt.delivery_name == method.name
     assert (receipt.seller_name, receipt.seller_vat_number) == ("The Policy Press", "GB123456789")

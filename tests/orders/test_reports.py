@@ -56,10 +56,22 @@ def reports_vat(publication, quantity):
 
 
 def refund(order, amount, *, at, lines=(), reason="Damaged"):
-    refund = Refund.objects.create(order=order, amount=amount, status="succeeded", refunded_at=at, reason=reason, stripe_refund_id=f"re_{order.pk}")
+    """A refund as services.order_refund records it: copies of lines, the rest delivery, each
+    part with the VAT inside it."""
+    copies = sum((line.unit_price * quantity for line, quantity in lines), Decimal("0.00"))
+    delivery_vat = reports_vat_within(amount - copies, order.delivery_vat_rate)
+    refund = Refund.objects.create(
+        order=order, amount=amount, status="succeeded", refunded_at=at, reason=reason, stripe_refund_id=f"re_{order.pk}",
+        delivery_amount=amount - copies, delivery_vat=delivery_vat,
+    )  # fmt: skip
     for line, quantity in lines:
-        RefundLine.objects.create(refund=refund, order_line=line, quantity=quantity, amount=line.unit_price * quantity)
+        gross = line.unit_price * quantity
+        RefundLine.objects.create(refund=refund, order_line=line, quantity=quantity, amount=gross, vat=reports_vat_within(gross, line.vat_rate))
     return refund
+
+
+def reports_vat_within(gross, rate):
+    return (gross * rate / (1 + rate)).quantize(Decimal("0.01")) if rate else Decimal("0.00")
 
 
 @pytest.fixture
@@ -204,7 +216,7 @@ def test_the_refunds_report_splits_net_and_vat_as_the_credit_note_does(march, bo
     assert (row["amount"], row["net"], row["vat"]) == ("12.00", "10.00", "2.00")
     assert (row["receipt"], row["credit_note"], row["customer"], row["country"]) == ("R-000003", "CN-000002", "A Reader", "GB")
     assert row["address"] == "1 High St, Leeds, LS1 1AA" and row["admin_url"].endswith(f"/admin/orders/order/{order.pk}/change/")
-    (earlier,) = rows("refunds", date(2026, 3, 29), date(2026, 3, 29))  # no credit note: no VAT claimed back
+    (earlier,) = rows("refunds", date(2026, 3, 29), date(2026, 3, 29))  # a zero-rated copy, and no credit note yet
     assert (earlier["net"], earlier["vat"], earlier["credit_note"]) == ("8.50", "0.00", "")
 
 

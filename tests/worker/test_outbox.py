@@ -224,7 +224,7 @@ def test_a_dispatch_report_with_a_bad_signature_is_refused(api, paid_order):
     assert paid_order.status == "paid"
 
 
-def test_a_refund_emails_the_reader(paid_order, smtp_server, stripe_emulator):
+def test_a_refund_emails_the_reader_the_shops_message_and_never_the_internal_reason(paid_order, smtp_server, stripe_emulator):
     import stripe
 
     from tests.payments import payment_method
@@ -232,13 +232,18 @@ def test_a_refund_emails_the_reader(paid_order, smtp_server, stripe_emulator):
     stripe.PaymentIntent.modify(paid_order.payment_intent, payment_method=payment_method("visa"))
     stripe.PaymentIntent.confirm(paid_order.payment_intent)
     line = paid_order.lines.get()
-    services.order_refund(order=paid_order, quantities={line.pk: 1}, reason="One copy damaged")
+    services.order_refund(
+        order=paid_order, quantities={line.pk: 1}, reason="Courier crushed box 4; claim 1187",
+        message="We are sorry one copy arrived damaged.",
+    )  # fmt: skip
 
     process(paid_order, "refund")
 
     [message] = smtp_server.messages
     text = message.get_body(("plain",)).get_content()
-    assert "£8.50" in text and "One copy damaged" in text and paid_order.number in text
+    assert "£8.50" in text and paid_order.number in text
+    assert "A message from Print shop:\nWe are sorry one copy arrived damaged." in text.replace("\r\n", "\n")
+    assert "claim 1187" not in text and "claim 1187" not in message.get_body(("html",)).get_content()
 
 
 def test_the_low_stock_digest_lists_what_is_at_or_under_its_reorder_level(settings):
