@@ -54,6 +54,10 @@ def _search_postgres(queryset: QuerySet, term: str, isbn_match: Q) -> QuerySet:
     found = queryset.filter(Q(matches) | isbn_match)
     if term.replace(" ", "").replace("-", "").isdigit() or found.exists():
         return found.annotate(search_rank=rank).order_by("-search_rank")  # digits are no typo of a title
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT numnode({_TSQUERY})", [term])
+        if not cursor.fetchone()[0]:
+            return queryset.none()  # only words too common to search for ("the"): no typo either
     # `<%` is word_similarity >= pg_trgm.word_similarity_threshold, set to TYPO_SIMILARITY for
     # each connection (catalogue.apps), so that the title's trigram index serves it.
     like = RawSQL('%s <%% "catalogue_publication"."title"', [term], output_field=BooleanField())

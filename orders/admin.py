@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
@@ -162,16 +161,28 @@ class OrderAdmin(admin.ModelAdmin):
                 if order.status not in services.REFUNDABLE:
                     raise ValidationError(f"it is {order.get_status_display().lower()}")
                 plans.append(refunds.refund_plan(order))
+                order.refunds_seen = order.refunds.count()
             except (ValidationError, ShopError) as error:
                 refused.append((order, getattr(error, "message", None) or " ".join(error.messages)))
         if form.is_bound and form.is_valid():
             notes = {"reason": form.cleaned_data["reason"], "message": form.cleaned_data["message"]}
-            self._each(request, [plan.order for plan in plans], lambda order: services.order_refund(order=order, by=request.user, **notes), "refunded")
+            shown = []
+            for plan in plans:
+                if request.POST.get(f"amount_{plan.order.pk}") == str(plan.amount):
+                    shown.append(plan)
+                else:
+                    self.message_user(request, f"{plan.order.number}: now £{plan.amount} to refund, not as shown; not refunded.", messages.WARNING)
+
+            def refund(order):
+                seen = int(request.POST.get(f"seen_{order.pk}", "-1"))
+                return services.order_refund(order=order, by=request.user, refunds_seen=seen, **notes)
+
+            self._each(request, [plan.order for plan in shown], refund, "refunded")
             return None
         context = {
             **self.admin_site.each_context(request), "title": "Refund these orders in full?", "opts": self.model._meta,
             "plans": plans, "refused": refused, "form": form, "total": sum((plan.amount for plan in plans), Decimal("0.00")),
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME), "action": "refund_in_full",
+            "action": "refund_in_full",
         }  # fmt: skip
         return TemplateResponse(request, "admin/orders/order/refund_bulk_confirm.html", context)
 
@@ -200,9 +211,9 @@ class OrderAdmin(admin.ModelAdmin):
         template = "admin/orders/order/refund.html"
         if request.method == "POST" and form.is_valid():
             template = "admin/orders/order/refund_confirm.html"
-            if request.POST.get("confirm") == str(form.plan.amount):  # confirmed, for this very amount
+            if request.POST.get("confirm") == form.confirmation:  # confirmed, for this amount after these refunds
                 try:
-                    refund = services.order_refund(order=order, by=request.user, **form.refund_arguments())
+                    refund = services.order_refund(order=order, by=request.user, refunds_seen=form.refunds_seen, **form.refund_arguments())
                 except (ValidationError, ShopError) as error:
                     form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
                     template = "admin/orders/order/refund.html"
@@ -281,7 +292,11 @@ class RefundForm(RefundNoteFields):
             return cleaned
         arguments = {key: value for key, value in self.refund_arguments().items() if key in ("quantities", "delivery", "amount")}
         try:
+            self.refunds_seen = self.order.refunds.count()
             self.plan = refunds.refund_plan(self.order, **arguments)
+            # What the confirmation button carries: the amount shown, and how many refunds the
+            # order had then (a second click finds one more, and refunds nothing).
+            self.confirmation = f"{self.plan.amount}:{self.refunds_seen}"
         except ValidationError as error:
             raise ValidationError(" ".join(error.messages)) from None
         except ShopError as error:

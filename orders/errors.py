@@ -28,6 +28,15 @@ class RefundRefused(ShopError):
         super().__init__(f"A refund of £{amount} is more than the £{refundable} still refundable.", amount=amount, refundable=refundable)
 
 
+class RefundsChanged(ShopError):
+    """The order was refunded again since the refund being confirmed was shown (a second click)."""
+
+    code = "refunds_changed"
+
+    def __init__(self, *, number: str):
+        super().__init__(f"Order {number} has been refunded since this refund was shown: nothing more was refunded. Look again.", number=number)
+
+
 class InvalidSignature(ShopError):
     code = "invalid_signature"
     message = "Signature verification failed."

@@ -118,7 +118,7 @@ def credit_note_facts(note: CreditNote) -> Facts:
     of a line's price, and delivery, each with its VAT at the rate it was charged at."""
     refund, order = note.refund, note.refund.order
     lines = []
-    for part in refund.lines.select_related("order_line"):
+    for part in refund.lines.all():
         line = part.order_line
         title = line.title if part.quantity else f"{line.title} (part of its price)"
         lines.append(DocumentLine(title, line.isbn_display, part.quantity, line.unit_price, line.vat_rate * 100, part.amount))

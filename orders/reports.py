@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -180,7 +180,11 @@ def refund_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         order = refund.order
         note = getattr(refund, "credit_note", None)
         vat = sum((part_vat for _, _, part_vat in refunds.stored_parts(refund)), ZERO)
-        lines = "; ".join(f"{line.quantity} x {line.order_line.isbn}" for line in refund.lines.all()) or "whole payment"
+        parts = [
+            f"{line.quantity} x {line.order_line.isbn}" if line.quantity else f"part of {line.order_line.isbn} (£{line.amount})"
+            for line in refund.lines.all()
+        ] + ([f"delivery (£{refund.delivery_amount})"] if refund.delivery_amount else [])
+        lines = "; ".join(parts) or "whole payment"
         address = ", ".join(part for part in (order.line1, order.line2, order.city, order.postcode) if part)
         receipt = getattr(order, "receipt", None)
         yield (
@@ -212,25 +216,34 @@ def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         yield ("day", day.isoformat(), "", row["orders"], copies.get(day, 0), row["gross"] - row["vat"], row["vat"],
                row["gross"], refunds_by_day.get(day, ZERO))  # fmt: skip
 
-    lines = OrderLine.objects.filter(order__in=paid).values("isbn", "title").annotate(
-        orders=Count("order", distinct=True), copies=Sum("quantity"), gross=Sum("line_total"), vat=Sum("vat")
-    ).order_by("title", "isbn")  # fmt: skip
-    refunded = defaultdict(lambda: ZERO)
-    for isbn, amount in (
-        RefundLine.objects.filter(_in(period, "refund__refunded_at"), refund__status=Refund.Status.SUCCEEDED)
-        .values("order_line__isbn").annotate(t=Sum("amount")).values_list("order_line__isbn", "t")
-    ):  # fmt: skip
-        refunded[isbn] = amount
-    for row in lines:
-        yield ("publication", row["isbn"], row["title"], row["orders"], row["copies"], row["gross"] - row["vat"], row["vat"],
-               row["gross"], refunded[row["isbn"]])  # fmt: skip
+    # One row per ISBN (a title renamed between sales is still one publication), and one for
+    # every ISBN refunded in the period though not sold in it.
+    sold = {
+        row["isbn"]: row
+        for row in OrderLine.objects.filter(order__in=paid).values("isbn").annotate(
+            title=Max("title"), orders=Count("order", distinct=True), copies=Sum("quantity"), gross=Sum("line_total"), vat=Sum("vat")
+        )
+    }  # fmt: skip
+    refunded = {
+        isbn: (title, amount)
+        for isbn, title, amount in RefundLine.objects.filter(_in(period, "refund__refunded_at"), refund__status=Refund.Status.SUCCEEDED)
+        .values("order_line__isbn").annotate(title=Max("order_line__title"), t=Sum("amount"))
+        .values_list("order_line__isbn", "title", "t")
+    }  # fmt: skip
+    nothing = {"orders": 0, "copies": 0, "gross": ZERO, "vat": ZERO}
+    rows = []
+    for isbn in set(sold) | set(refunded):
+        row = sold.get(isbn) or {**nothing, "title": refunded[isbn][0]}
+        rows.append(("publication", isbn, row["title"], row["orders"], row["copies"], row["gross"] - row["vat"], row["vat"],
+                     row["gross"], refunded.get(isbn, ("", ZERO))[1]))  # fmt: skip
+    yield from sorted(rows, key=lambda row: (row[2], row[1]))
 
     delivery = paid.aggregate(orders=Count("id", filter=Q(delivery__gt=0)), gross=Sum("delivery"), vat=Sum("vat"))
     if delivery["gross"] is None and not refunds_by_day:
         return
     lines_vat = OrderLine.objects.filter(order__in=paid).aggregate(vat=Sum("vat"))["vat"] or ZERO
     gross, vat = delivery["gross"] or ZERO, (delivery["vat"] or ZERO) - lines_vat
-    refunded_beyond_copies = sum(refunds_by_day.values(), ZERO) - sum(refunded.values(), ZERO)
+    refunded_beyond_copies = sum(refunds_by_day.values(), ZERO) - sum((amount for _, amount in refunded.values()), ZERO)
     yield ("delivery", "", "Delivery", delivery["orders"], 0, gross - vat, vat, gross, refunded_beyond_copies)
 
 
@@ -241,8 +254,12 @@ EU = frozenset(
 DESTINATIONS = ("UK", "EU", "rest of the world")
 
 
+# The UK's VAT area: Great Britain, Northern Ireland and the Isle of Man.
+UK_VAT_AREA = frozenset({"GB", "IM"})
+
+
 def destination(country: str) -> str:
-    return "UK" if country == "GB" else "EU" if country in EU else "rest of the world"
+    return "UK" if country in UK_VAT_AREA else "EU" if country in EU else "rest of the world"
 
 
 def vat_return_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
@@ -270,7 +287,7 @@ def vat_return_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         if gross:
             add("sales", country, rate, gross, order_vat - (lines_vat or ZERO))
     notes = CreditNote.objects.filter(_in(period, "refund__refunded_at"), refund__status=Refund.Status.SUCCEEDED)
-    for note in notes.select_related("refund__order", "receipt").iterator(chunk_size=500):
+    for note in notes.select_related("refund__order").prefetch_related("refund__lines__order_line").iterator(chunk_size=500):
         for row in receipts.credit_note_facts(note).vat_by_rate:
             add("refunds", note.refund.order.country.code, row["rate"] / 100, -row["gross"], -row["vat"])
     for (section, where, rate), (net, vat) in sorted(figures.items(), key=lambda item: (item[0][0] != "sales", DESTINATIONS.index(item[0][1]), item[0][2])):
@@ -312,7 +329,8 @@ def _status_name(column: str) -> sql.Composable:
 
 
 def _document_code(prefix: str, column: str) -> sql.Composable:
-    return sql.SQL("CASE WHEN {0} IS NULL THEN '' ELSE {1} || lpad({0}::text, 6, '0') END").format(
+    # lpad cuts what is longer than six digits; the Python path does not.
+    return sql.SQL("CASE WHEN {0} IS NULL THEN '' WHEN {0} < 1000000 THEN {1} || lpad({0}::text, 6, '0') ELSE {1} || {0}::text END").format(
         sql.SQL(column), sql.Literal(f"{prefix}-")
     )
 

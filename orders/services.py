@@ -31,6 +31,7 @@ from .errors import (
     InvalidTransition,
     PaymentUnavailable,
     RefundDeclined,
+    RefundsChanged,
 )
 from .models import (
     DeliveryMethod,
@@ -484,26 +485,32 @@ REFUNDABLE = {
 @logs.about_order
 def order_refund(
     *, order: Order, quantities: dict[int, int] | None = None, delivery: bool = False, amount: Decimal | None = None,
-    restock: bool = False, by=None, reason: str = "", message: str = "",
+    restock: bool = False, by=None, reason: str = "", message: str = "", refunds_seen: int | None = None,
 ) -> Refund:
     """Refund, through Stripe, chosen copies ({order line id: copies}) and with `delivery` the
     delivery, or a custom `amount` spread over what is left, or else everything left (see
     orders.refunds). `reason` is for staff; `message` goes to the reader in the refund email.
+    `refunds_seen`, the number of refunds the order had when this one was shown to staff, makes
+    a second click (or any refund in between) refuse with RefundsChanged instead of refunding
+    again.
 
     Never more than was paid: what earlier refunds returned, or are still returning, is taken
     off first. If Stripe is unavailable the refund stays pending (PaymentUnavailable);
     refund_send sends it again with the same idempotency key."""
     refund = _refund_prepare(
-        order=order, quantities=quantities, delivery=delivery, amount=amount, restock=restock, by=by, reason=reason, message=message
-    )
+        order=order, quantities=quantities, delivery=delivery, amount=amount, restock=restock, by=by, reason=reason,
+        message=message, refunds_seen=refunds_seen,
+    )  # fmt: skip
     return refund_send(refund=refund)
 
 
 @transaction.atomic
-def _refund_prepare(*, order, quantities, delivery, amount, restock, by, reason, message) -> Refund:
+def _refund_prepare(*, order, quantities, delivery, amount, restock, by, reason, message, refunds_seen) -> Refund:
     order = _locked(order)
     if order.status not in REFUNDABLE:
         raise InvalidTransition(number=order.number, current=order.status, wanted=Order.Status.REFUNDED)
+    if refunds_seen is not None and order.refunds.count() != refunds_seen:
+        raise RefundsChanged(number=order.number)
     plan = refunds.refund_plan(order, quantities=quantities, delivery=delivery, amount=amount)
     refund = Refund.objects.create(
         order=order, amount=plan.amount, restock=restock, created_by=by, reason=reason, message=message,

@@ -88,5 +88,10 @@ def test_a_typo_in_a_title_word_still_finds_it_on_postgresql(api, catalogue):
 
 
 @pytest.mark.postgres
+def test_only_words_too_common_to_search_find_nothing_on_postgresql(api, catalogue):
+    assert search(api, "the") == [] and search(api, "of and the") == []
+
+
+@pytest.mark.postgres
 def test_words_are_stemmed_on_postgresql(api, catalogue):
     assert SEED_ISBN in search(api, "rediscover purposes")

@@ -86,9 +86,9 @@ def test_staff_refund_one_line_with_restock_from_the_refund_page(client, staff, 
     choice = {f"line_{line.pk}": "1", f"line_{order.lines.get(isbn=other.isbn).pk}": "0", "restock": "on", "reason": "Damaged in post"}
     preview = client.post(f"{CHANGELIST}{order.pk}/refund/", choice)
     assert preview.status_code == 200 and "Nothing has been refunded yet" in preview.text and not order.refunds.exists()
-    assert 'name="confirm" value="8.50"' in preview.text and "Refund £8.50" in preview.text
+    assert 'name="confirm" value="8.50:0"' in preview.text and "Refund £8.50" in preview.text
 
-    response = client.post(f"{CHANGELIST}{order.pk}/refund/", {**choice, "confirm": "8.50"})
+    response = client.post(f"{CHANGELIST}{order.pk}/refund/", {**choice, "confirm": "8.50:0"})
 
     assert response.status_code == 302
     order.refresh_from_db()
@@ -121,8 +121,9 @@ def test_staff_refund_whole_orders_from_the_list_only_once_they_confirm(client, 
     assert f"{unpaid.number}: it is awaiting payment" in page.text and "Refund 1 order: £" in page.text
     assert client.post(CHANGELIST, {**selection, "confirm": "yes"}).status_code == 200  # a reason is required
     assert not order.refunds.exists()
+    shown = {f"amount_{order.pk}": str(order.total), f"seen_{order.pk}": "0"}
 
-    client.post(CHANGELIST, {**selection, "confirm": "yes", "reason": "Event cancelled", "message": "The event was cancelled."})
+    client.post(CHANGELIST, {**selection, **shown, "confirm": "yes", "reason": "Event cancelled", "message": "The event was cancelled."})
 
     order.refresh_from_db()
     assert order.status == "refunded"
@@ -131,16 +132,32 @@ def test_staff_refund_whole_orders_from_the_list_only_once_they_confirm(client, 
     assert not unpaid.refunds.exists()
 
 
+def test_a_bulk_refund_refunds_only_the_orders_listed_and_only_as_they_were_shown(client, staff, api, stripe_emulator, seed):
+    first, second, third = (paid(place(api, (seed.isbn, 1), email=f"r{n}@example.org")) for n in range(3))
+    page = client.post(CHANGELIST, {"action": "refund_in_full", "select_across": "1", "_selected_action": [first.pk]})
+    assert "Refund 3 orders: £34.35" in page.text  # every order, as "select all" asked
+    import re
+
+    hidden = dict(re.findall(r'name="((?:amount|seen)_\d+)" value="([^"]*)"', page.text))
+    listed = re.findall(r'name="_selected_action" value="(\d+)"', page.text)
+    services.order_refund(order=second, amount=Decimal("1.00"))  # meanwhile
+
+    client.post(CHANGELIST, {"action": "refund_in_full", "_selected_action": listed, **hidden, "confirm": "yes", "reason": "Event off"})
+
+    assert sorted(listed) == sorted(str(o.pk) for o in (first, second, third))
+    assert [Order.objects.get(pk=o.pk).status for o in (first, second, third)] == ["refunded", "partially_refunded", "refunded"]
+
+
 def test_the_refund_page_refunds_a_custom_amount_or_the_delivery_after_confirming(client, staff, api, stripe_emulator, seed):
     order = paid(place(api, (seed.isbn, 1)))  # £8.50 and £2.95 delivery
     url = f"{CHANGELIST}{order.pk}/refund/"
 
     preview = client.post(url, {"amount": "5.00", "reason": "Goodwill"})
     assert "(part of its price)" in preview.text and "Refund £5.00" in preview.text
-    client.post(url, {"amount": "5.00", "reason": "Goodwill", "confirm": "5.00"})
+    client.post(url, {"amount": "5.00", "reason": "Goodwill", "confirm": "5.00:0"})
     # £5.00 of £11.45: £3.71 of the copy's £8.50 and £1.29 of the £2.95 delivery (its remainder is the larger).
     assert "Refund £1.66" in client.post(url, {"delivery": "on", "reason": "Late"}).text  # what is left of the delivery
-    client.post(url, {"delivery": "on", "reason": "Late", "confirm": "1.66"})
+    client.post(url, {"delivery": "on", "reason": "Late", "confirm": "1.66:1"})
 
     amounts = [(r.amount, r.delivery_amount) for r in order.refunds.order_by("id")]
     assert amounts == [(Decimal("5.00"), Decimal("1.29")), (Decimal("1.66"), Decimal("1.66"))]
@@ -149,9 +166,19 @@ def test_the_refund_page_refunds_a_custom_amount_or_the_delivery_after_confirmin
 def test_a_confirmation_for_another_amount_refunds_nothing(client, staff, api, stripe_emulator, seed):
     order = paid(place(api, (seed.isbn, 2)))
 
-    page = client.post(f"{CHANGELIST}{order.pk}/refund/", {"whole_order": "on", "reason": "x", "confirm": "1.00"})
+    page = client.post(f"{CHANGELIST}{order.pk}/refund/", {"whole_order": "on", "reason": "x", "confirm": "1.00:0"})
 
     assert "Refund £19.95" in page.text and not order.refunds.exists()
+
+
+def test_a_second_click_on_the_confirmation_refunds_nothing_more(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 2)))
+    confirmed = {"amount": "5.00", "reason": "Goodwill", "confirm": "5.00:0"}
+
+    client.post(f"{CHANGELIST}{order.pk}/refund/", confirmed)
+    again = client.post(f"{CHANGELIST}{order.pk}/refund/", confirmed)
+
+    assert order.refunds.count() == 1 and "Refund £5.00" in again.text  # shown afresh, for after the first
 
 
 def test_the_refund_page_asks_for_one_way_and_a_reason(client, staff, api, stripe_emulator, seed):

@@ -188,16 +188,43 @@ def test_the_publications_and_delivery_add_up_to_the_days_refunds_included(march
         assert money(r[column] for r in parts) == money(r[column] for r in days), column
 
 
+def test_a_title_refunded_but_not_sold_in_the_period_and_a_renamed_title_still_add_up(march, books):
+    report_book = books[0]
+    earlier = paid_order([(report_book, 1)], paid_at=datetime(2026, 3, 20, 12, tzinfo=UTC), email="e@example.org")
+    refund(earlier, Decimal("8.50"), at=datetime(2026, 4, 2, 9, tzinfo=UTC), lines=[(earlier.lines.get(), 1)])
+    renamed = paid_order([(report_book, 1)], paid_at=datetime(2026, 4, 3, 9, tzinfo=UTC), email="f@example.org")
+    OrderLine.objects.filter(order=renamed).update(title="Patient-centred leadership (2nd edition)")
+
+    report = rows("summary", date(2026, 4, 1), date(2026, 4, 30))
+
+    (publication,) = [r for r in report if r["section"] == "publication"]
+    assert (publication["day_or_isbn"], publication["copies"], publication["refunded"]) == (report_book.isbn, "1", "8.50")
+    parts = [r for r in report if r["section"] in ("publication", "delivery")]
+    for column in ("gross", "refunded"):
+        assert money(r[column] for r in parts) == money(r[column] for r in report if r["section"] == "day"), column
+
+
+def test_the_refunds_report_names_each_part(march):
+    order = march["28th, 23:30 GMT"]
+    back = refund(order, Decimal("3.00"), at=datetime(2026, 3, 28, 23, 45, tzinfo=UTC))  # delivery only: £2.95 ...
+    RefundLine.objects.create(refund=back, order_line=order.lines.get(), quantity=0, amount=Decimal("0.05"))  # ... and 5p of a copy
+    Refund.objects.filter(pk=back.pk).update(delivery_amount=Decimal("2.95"))
+
+    (row,) = rows("refunds", date(2026, 3, 28), date(2026, 3, 28))
+
+    assert row["lines"] == f"part of {order.lines.get().isbn} (£0.05); delivery (£2.95)"
+
+
 def test_the_orders_report_names_the_status_the_reader_the_receipt_and_links_the_order(march):
     from orders.models import Receipt
 
     order = march["29th, 00:30 GMT"]
-    Receipt.objects.create(order=order, number=7, seller_name="Print shop", sold_to="A Reader")
+    Receipt.objects.create(order=order, number=1234567, seller_name="Print shop", sold_to="A Reader")
     Order.objects.filter(pk=order.pk).update(status="partially_refunded", name="Zoë Łódź")
 
     row = next(r for r in rows("orders", date(2026, 3, 29), date(2026, 3, 29)) if r["number"] == order.number)
 
-    assert (row["status"], row["status_name"], row["customer"], row["receipt"]) == ("partially_refunded", "Partly refunded", "Zoë Łódź", "R-000007")
+    assert (row["status"], row["status_name"], row["customer"], row["receipt"]) == ("partially_refunded", "Partly refunded", "Zoë Łódź", "R-1234567")
     assert row["admin_url"] == f"http://127.0.0.1:8000/admin/orders/order/{order.pk}/change/"
     assert all(r["receipt"] == "" for r in rows("orders", date(2026, 3, 28), date(2026, 3, 28)))
 
@@ -443,3 +470,4 @@ def test_the_vat_return_gives_box_1_and_box_6_by_rate_and_destination_as_worked_
         ("box 1: VAT due on sales", "", "", "", "2.00", ""),
         ("box 6: sales excluding VAT", "", "", "48.00", "", ""),  # £48.45 in whole pounds
     ]
+    assert [reports.destination(country) for country in ("IM", "IE", "NO")] == ["UK", "EU", "rest of the world"]
