@@ -3,11 +3,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Subquery
-from django.shortcuts import redirect
+from django.db.models import Case, F, Subquery, Value, When
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from import_export.admin import ImportExportModelAdmin
 
 from . import selectors, services
@@ -302,18 +305,74 @@ class TopicAdmin(ChangesCatalogue, admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ChangesCatalogue, admin.ModelAdmin):
-    list_display = ["number", "name", "organisation", "publication", "status", "created", "excerpt"]
-    list_display_links = ["number", "name"]
+    """Moderation in one place: comments awaiting it come first, each with its whole text and
+    its own Approve and Reject buttons, in the list and on its page."""
+
+    # One wide column for who wrote what where, so the whole text wraps within the page at 1280 px.
+    list_display = ["number", "status", "text", "moderate"]
+    list_display_links = ["number"]
     list_filter = ["status", "created"]
     list_select_related = ["publication"]
     search_fields = ["=number", "name", "email", "organisation", "body", "publication__title"]
-    # Status changes only through the approve/reject actions, which record who moderated.
+    # Status changes only through moderation (the buttons and the actions), which records who moderated.
     readonly_fields = ["number", "publication", "status", "ip_address", "created", "moderated_at", "moderated_by"]
+    # The comment's page has its Approve and Reject buttons above it, in forms of their own (inside
+    # the page's form, Enter in a field would press the first of them instead of Save).
+    change_form_template = "admin/catalogue/comment/change_form.html"
     actions = ["approve", "reject"]
+    class Media:
+        css = {"all": ["catalogue/comments-admin.css"]}
+
+    # Awaiting moderation first; the newest first within each.
+    ordering = [Case(When(status=Comment.Status.PENDING, then=Value(0)), default=Value(1)), "-created", "-number"]
 
     @admin.display(description="comment")
-    def excerpt(self, comment):
-        return comment.body[:80] + ("…" if len(comment.body) > 80 else "")
+    def text(self, comment):
+        who = ", ".join(part for part in (comment.name, comment.job_title, comment.organisation) if part)
+        when = f", {comment.created:%-d %b %Y}" if comment.created else ""
+        return format_html(
+            '<div class="comment-text"><strong>{}</strong> on <em>{}</em>{}<br>{}</div>', who, comment.publication.title, when,
+            linebreaksbr(comment.body),
+        )  # fmt: skip
+
+    @admin.display(description="moderate")
+    def moderate(self, comment):
+        """Buttons that post the list's form to the moderation view: no script, so nothing for
+        the content security policy to block (the list's first button stays the actions' Go)."""
+        url = reverse("admin:catalogue_comment_moderate", args=[comment.pk])
+        buttons = [
+            format_html('<button type="submit" class="button" formaction="{}" formmethod="post" name="status" value="{}">{}</button>', url, status, label)
+            for status, label in ((Comment.Status.APPROVED, "Approve"), (Comment.Status.REJECTED, "Reject"))
+            if comment.status != status
+        ]  # fmt: skip
+        return format_html_join(" ", "{}", ((button,) for button in buttons))
+
+    def get_urls(self):
+        return [
+            path("<int:comment_id>/moderate/", self.admin_site.admin_view(self.moderate_view), name="catalogue_comment_moderate"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        comment = self.get_object(request, object_id)
+        choices = [(s, label) for s, label in ((Comment.Status.APPROVED, "Approve"), (Comment.Status.REJECTED, "Reject")) if comment and comment.status != s]
+        extra = {**(extra_context or {}), "moderation": choices if self.has_change_permission(request, comment) else []}
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def moderate_view(self, request, comment_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        comment = get_object_or_404(Comment, pk=comment_id)
+        status = request.POST.get("status")
+        if status not in (Comment.Status.APPROVED, Comment.Status.REJECTED):
+            return HttpResponseBadRequest("Approve or reject.")
+        services.comments_moderate(comments=Comment.objects.filter(pk=comment.pk), status=status, by=request.user)
+        self.message_user(request, f"Comment #{comment.number} by {comment.name} {Comment.Status(status).label.lower()}.", messages.SUCCESS)
+        back = request.META.get("HTTP_REFERER", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return redirect(back)
+        return redirect("admin:catalogue_comment_changelist")
 
     @admin.action(description="Approve selected comments", permissions=["change"])
     def approve(self, request, queryset):

@@ -229,3 +229,39 @@ def test_saving_a_publication_as_the_page_shows_it_records_no_stock_movement(cli
 
     assert saved.status_code == 302, saved.context["errors"] if saved.context else saved
     assert publication.stock_movements.count() == 1
+
+
+COMMENTS = "/admin/catalogue/comment/"
+
+
+def test_comments_awaiting_moderation_come_first_with_their_whole_text(staff_client, seed):
+    from catalogue.models import Comment
+
+    approved = CommentFactory(publication=seed, status=Comment.Status.APPROVED, body="Old and approved.")
+    waiting = CommentFactory(publication=seed, body="A long comment. " * 20 + "\nThe last line, not cut off.")
+
+    page = staff_client.get(COMMENTS)
+
+    assert list(page.context["cl"].result_list)[:2] == [waiting, approved]
+    assert "The last line, not cut off." in page.text
+    assert f'formaction="/admin/catalogue/comment/{waiting.pk}/moderate/"' in page.text
+
+
+def test_a_comment_is_approved_or_rejected_from_its_own_page_and_the_list(staff_client, seed):
+    from catalogue.models import Comment
+
+    comment = CommentFactory(publication=seed, status=Comment.Status.PENDING)
+    own_page = f"{COMMENTS}{comment.pk}/change/"
+    page = staff_client.get(own_page).text
+    assert f'action="/admin/catalogue/comment/{comment.pk}/moderate/"' in page and 'value="approved">Approve</button>' in page
+
+    answer = staff_client.post(f"{COMMENTS}{comment.pk}/moderate/", {"status": "approved"}, HTTP_REFERER=f"http://testserver{own_page}")
+
+    comment.refresh_from_db()
+    assert (answer.status_code, answer["Location"], comment.status) == (302, f"http://testserver{own_page}", "approved")
+    assert comment.moderated_by is not None
+    staff_client.post(f"{COMMENTS}{comment.pk}/moderate/", {"status": "rejected"}, HTTP_REFERER="https://evil.example/")
+    comment.refresh_from_db()
+    assert comment.status == "rejected"
+    assert staff_client.get(f"{COMMENTS}{comment.pk}/moderate/").status_code == 405
+    assert staff_client.post(f"{COMMENTS}{comment.pk}/moderate/", {"status": "pending"}).status_code == 400

@@ -151,6 +151,8 @@ ROWS += [
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403), data={}),  # staff: the form asks again for the file
     Row("admin/catalogue/publication/export/", "get", "/admin/catalogue/publication/export/",
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
+    Row("admin/catalogue/comment/<int:comment_id>/moderate/", "post", "/admin/catalogue/comment/{catalogue_comment}/moderate/",
+        who(TO_LOGIN, TO_LOGIN, 403, 302, 403), data={"status": "approved"}),
     Row("admin/catalogue/publication/import-pages/", "get", "/admin/catalogue/publication/import-pages/",
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
     Row("admin/catalogue/publication/import-pages/", "post", "/admin/catalogue/publication/import-pages/",
