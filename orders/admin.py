@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -62,7 +63,12 @@ class LineInline(ReadOnlyInline):
 class StatusChangeInline(ReadOnlyInline):
     model = OrderStatusChange
     verbose_name_plural = "status history"
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    fields = ["changed_at", "change", "changed_by", "note"]
+    readonly_fields = ["change"]
+
+    @admin.display(description="change")
+    def change(self, status_change):
+        return str(status_change)
 
 
 class RefundInline(ReadOnlyInline):
@@ -87,9 +93,21 @@ class StripeEventInline(ReadOnlyInline):
     fields = ["received_at", "type", "event_id", "outcome"]
 
 
+def pounds(amount) -> str:
+    return f"£{money(amount):,}" if amount is not None else "-"
+
+
+class TechnicalAdmin(admin.ModelAdmin):
+    """A model only superusers need in the admin's index (its pages stay reachable from an
+    order's page for staff who may view it)."""
+
+    def get_model_perms(self, request):
+        return super().get_model_perms(request) if request.user.is_superuser else {}
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "placed_at", "email", "status", "total", "needs_attention"]
+    list_display = ["order_number", "placed_at", "email", "status", "total_paid", "flagged"]
     list_filter = ["status", "needs_attention", "delivery_method", "placed_at"]
     date_hierarchy = "placed_at"
     search_fields = ["number", "email", "name", "postcode"]
@@ -104,8 +122,62 @@ class OrderAdmin(admin.ModelAdmin):
         ("Dispatch", {"fields": ["carrier", "tracking_number"]}),
     ]
 
+    class Media:
+        css = {"all": ["orders/orders-admin.css"]}
+
     def get_readonly_fields(self, request, obj=None):
-        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+        return [self.READABLE.get(field, field) for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def get_fieldsets(self, request, obj=None):
+        """Money in pounds, statuses by name, and no payment deadline on an order that was paid."""
+        fieldsets = []
+        for name, options in self.fieldsets:
+            fields = [self.READABLE.get(field, field) for field in options["fields"]]
+            if obj is not None and obj.status != Order.Status.PENDING_PAYMENT:
+                fields = [field for field in fields if field != "expires_at"]
+            fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
+
+    READABLE = {
+        "subtotal": "subtotal_pounds", "delivery": "delivery_pounds", "vat": "vat_pounds", "total": "total_pounds",
+        "payment_intent": "payment_in_stripe",
+    }  # fmt: skip
+
+    @admin.display(description="payment in Stripe")
+    def payment_in_stripe(self, order):
+        if not order.payment_intent:
+            return "-"
+        mode = "test/" if settings.STRIPE_SECRET_KEY.startswith("sk_test") else ""
+        url = f"https://dashboard.stripe.com/{mode}payments/{order.payment_intent}"
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a> (opens Stripe\'s dashboard)', url, order.payment_intent)
+
+    @admin.display(description="number", ordering="number")
+    def order_number(self, order):
+        return format_html('<span class="order-number">{}</span>', order.number)
+
+    @admin.display(description="total", ordering="total")
+    def total_paid(self, order):
+        return pounds(order.total)
+
+    @admin.display(description="needs attention", ordering="needs_attention")
+    def flagged(self, order):
+        return format_html('<strong class="flagged">{}</strong>', "Yes") if order.needs_attention else ""
+
+    @admin.display(description="subtotal")
+    def subtotal_pounds(self, order):
+        return pounds(order.subtotal)
+
+    @admin.display(description="delivery")
+    def delivery_pounds(self, order):
+        return pounds(order.delivery)
+
+    @admin.display(description="VAT")
+    def vat_pounds(self, order):
+        return pounds(order.vat)
+
+    @admin.display(description="total")
+    def total_pounds(self, order):
+        return pounds(order.total)
 
     def has_add_permission(self, request):
         return False
@@ -121,9 +193,9 @@ class OrderAdmin(admin.ModelAdmin):
             duplicates = True
         return results, duplicates
 
-    @admin.display(description="refunded (£)")
+    @admin.display(description="refunded")
     def refunded(self, order):
-        return order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or "0.00"
+        return pounds(order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or Decimal("0.00"))
 
     @admin.display(description="refund")
     def refund_link(self, order):
@@ -346,7 +418,7 @@ class DeliveryMethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(TechnicalAdmin):
     list_display = ["received_at", "type", "event_id", "order", "outcome"]
     list_filter = ["type"]
     search_fields = ["event_id", "payment_intent", "order__number"]
@@ -360,7 +432,7 @@ class StripeEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxEntry)
-class OutboxEntryAdmin(admin.ModelAdmin):
+class OutboxEntryAdmin(TechnicalAdmin):
     list_display = ["created_at", "order", "kind", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "kind"]
     search_fields = ["order__number", "key"]

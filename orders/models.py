@@ -228,7 +228,7 @@ class OrderStatusChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def __str__(self):
-        return f"{self.from_status or '-'} → {self.to_status}"
+        return f"{Order.Status(self.from_status).label if self.from_status else 'Placed'} → {self.to_label}"
 
     @property
     def to_label(self) -> str:

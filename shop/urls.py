@@ -26,4 +26,5 @@ urlpatterns = [
     # Covers kept on this host's disk (one machine, no object store), DEBUG or not.
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", views.media, name="media"),
 ]
+handler403 = "shop.views.permission_denied"
 handler500 = "shop.views.server_error"

@@ -75,3 +75,17 @@ def media(request, path):
     if not isinstance(storages["default"], FileSystemStorage):
         raise Http404("Files are in the object store.")
     return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def permission_denied(request, exception=None):
+    """A 403 inside the admin's frame for staff who were signed in and lack a permission (a
+    "Created by" link, a report outside their group); Django's plain page anywhere else."""
+    from django.contrib import admin
+    from django.template.response import TemplateResponse
+    from django.views import defaults
+
+    if request.path.startswith("/admin/") and getattr(request.user, "is_staff", False):
+        message = str(exception) if exception and str(exception) else ""
+        context = {**admin.site.each_context(request), "title": "Not allowed", "exception": message}
+        return TemplateResponse(request, "admin/403.html", context, status=403).render()
+    return defaults.permission_denied(request, exception)

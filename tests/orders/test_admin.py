@@ -51,7 +51,7 @@ def test_the_order_page_shows_lines_history_and_stripe_events(client, staff, api
     page = client.get(f"{CHANGELIST}{order.pk}/change/").text
 
     assert "Patient-centred leadership" in page and "19.95" in page
-    assert "pending_payment" in page and "paid" in page
+    assert "Awaiting payment → Paid" in page
     assert "Refund copies or the whole order" in page
 
 
@@ -189,3 +189,32 @@ def test_the_refund_page_asks_for_one_way_and_a_reason(client, staff, api, strip
 
     assert "Choose one: copies and/or the delivery, a custom amount, or everything." in page.text
     assert "This field is required." in no_reason.text and not order.refunds.exists()
+
+
+def test_the_orders_list_and_page_read_as_staff_speak(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 2)))
+    Order.objects.filter(pk=order.pk).update(needs_attention=False)
+
+    listing = client.get(CHANGELIST).text
+    page = client.get(f"{CHANGELIST}{order.pk}/change/").text
+
+    assert f'<span class="order-number">{order.number}</span>' in listing and "£19.95" in listing
+    assert "icon-no.svg" not in listing  # an order that needs nothing shows nothing, not a red cross
+    assert "Awaiting payment → Paid" in page and "pending_payment" not in page.replace('value="pending_payment"', "")
+    assert "£19.95" in page and "Expires at" not in page and ">VAT:<" in page
+    assert f"https://dashboard.stripe.com/test/payments/{order.payment_intent}" in page
+
+
+def test_staff_do_not_see_the_technical_models_and_a_refused_page_stays_in_the_admin(client):
+    from django.contrib.auth.models import Group
+
+    from shop.roles import STAFF
+
+    member = UserFactory(is_staff=True, username="sam")
+    member.groups.add(Group.objects.get(name=STAFF))
+    client.force_login(member)
+    index = client.get("/admin/").text
+
+    assert "Orders" in index and "Outbox" not in index and "Stripe events" not in index
+    refused = client.get("/admin/auth/user/")
+    assert refused.status_code == 403 and "You cannot open this page" in refused.text and 'id="site-name"' in refused.text
