@@ -342,8 +342,7 @@ class CommentAdmin(ChangesCatalogue, admin.ModelAdmin):
         url = reverse("admin:catalogue_comment_moderate", args=[comment.pk])
         buttons = [
             format_html('<button type="submit" class="button" formaction="{}" formmethod="post" name="status" value="{}">{}</button>', url, status, label)
-            for status, label in ((Comment.Status.APPROVED, "Approve"), (Comment.Status.REJECTED, "Reject"))
-            if comment.status != status
+            for status, label in self.moderation_choices(comment)
         ]  # fmt: skip
         return format_html_join(" ", "{}", ((button,) for button in buttons))
 
@@ -352,10 +351,16 @@ class CommentAdmin(ChangesCatalogue, admin.ModelAdmin):
             path("<int:comment_id>/moderate/", self.admin_site.admin_view(self.moderate_view), name="catalogue_comment_moderate"),
         ] + super().get_urls()
 
+    @staticmethod
+    def moderation_choices(comment) -> list[tuple[str, str]]:
+        """The buttons a comment gets: Approve unless approved, Reject unless rejected."""
+        choices = ((Comment.Status.APPROVED, "Approve"), (Comment.Status.REJECTED, "Reject"))
+        return [(status, label) for status, label in choices if comment.status != status]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         comment = self.get_object(request, object_id)
-        choices = [(s, label) for s, label in ((Comment.Status.APPROVED, "Approve"), (Comment.Status.REJECTED, "Reject")) if comment and comment.status != s]
-        extra = {**(extra_context or {}), "moderation": choices if self.has_change_permission(request, comment) else []}
+        allowed = comment is not None and self.has_change_permission(request, comment)
+        extra = {**(extra_context or {}), "moderation": self.moderation_choices(comment) if allowed else []}
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def moderate_view(self, request, comment_id):

@@ -28,7 +28,6 @@ from .models import (
     OutboxEntry,
     Payment,
     Refund,
-    RefundLine,
     ReportDownload,
     StripeEvent,
 )  # fmt: skip
@@ -97,6 +96,16 @@ def pounds(amount) -> str:
     return f"£{money(amount):,}" if amount is not None else "-"
 
 
+def in_pounds(field: str, description: str):
+    """An admin column or read-only field showing an order's `field` in pounds."""
+
+    @admin.display(description=description, ordering=field)
+    def show(self, order):
+        return pounds(getattr(order, field))
+
+    return show
+
+
 class TechnicalAdmin(admin.ModelAdmin):
     """A model only superusers need in the admin's index (its pages stay reachable from an
     order's page for staff who may view it)."""
@@ -107,7 +116,7 @@ class TechnicalAdmin(admin.ModelAdmin):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["order_number", "placed_at", "email", "status", "total_paid", "flagged"]
+    list_display = ["order_number", "placed_at", "email", "status", "total_pounds", "flagged"]
     list_filter = ["status", "needs_attention", "delivery_method", "placed_at"]
     date_hierarchy = "placed_at"
     search_fields = ["number", "email", "name", "postcode"]
@@ -142,6 +151,10 @@ class OrderAdmin(admin.ModelAdmin):
         "subtotal": "subtotal_pounds", "delivery": "delivery_pounds", "vat": "vat_pounds", "total": "total_pounds",
         "payment_intent": "payment_in_stripe",
     }  # fmt: skip
+    subtotal_pounds = in_pounds("subtotal", "subtotal")
+    delivery_pounds = in_pounds("delivery", "delivery")
+    vat_pounds = in_pounds("vat", "VAT")
+    total_pounds = in_pounds("total", "total")
 
     @admin.display(description="payment in Stripe")
     def payment_in_stripe(self, order):
@@ -155,29 +168,9 @@ class OrderAdmin(admin.ModelAdmin):
     def order_number(self, order):
         return format_html('<span class="order-number">{}</span>', order.number)
 
-    @admin.display(description="total", ordering="total")
-    def total_paid(self, order):
-        return pounds(order.total)
-
     @admin.display(description="needs attention", ordering="needs_attention")
     def flagged(self, order):
         return format_html('<strong class="flagged">{}</strong>', "Yes") if order.needs_attention else ""
-
-    @admin.display(description="subtotal")
-    def subtotal_pounds(self, order):
-        return pounds(order.subtotal)
-
-    @admin.display(description="delivery")
-    def delivery_pounds(self, order):
-        return pounds(order.delivery)
-
-    @admin.display(description="VAT")
-    def vat_pounds(self, order):
-        return pounds(order.vat)
-
-    @admin.display(description="total")
-    def total_pounds(self, order):
-        return pounds(order.total)
 
     def has_add_permission(self, request):
         return False
@@ -326,19 +319,16 @@ class RefundForm(RefundNoteFields):
     def __init__(self, order, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order = order
-        taken = dict(
-            RefundLine.objects.filter(refund__order=order).values("order_line").annotate(n=Sum("quantity")).values_list("order_line", "n")
-        )
-        self.lines = list(order.lines.all())
-        for line in self.lines:
-            left = line.quantity - taken.get(line.pk, 0)
+        lines_left, delivery_left, _ = refunds.left_to_refund(order)
+        self.lines = [left.line for left in lines_left]
+        for left in lines_left:
+            line = left.line
             self.fields[f"line_{line.pk}"] = forms.IntegerField(
-                label=f"{line.title} (£{line.unit_price} each; {left} of {line.quantity} refundable)",
-                min_value=0, max_value=left, initial=0, required=False,
+                label=f"{line.title} (£{line.unit_price} each; {left.copies} of {line.quantity} refundable)",
+                min_value=0, max_value=left.copies, initial=0, required=False,
             )  # fmt: skip
-        delivery_left = money(order.delivery - (order.refunds.aggregate(t=Sum("delivery_amount"))["t"] or Decimal("0.00")))
-        self.fields["delivery"].label = f"Refund the delivery (£{delivery_left} left of £{order.delivery})"
-        if delivery_left <= 0:
+        self.fields["delivery"].label = f"Refund the delivery (£{delivery_left.amount} left of £{order.delivery})"
+        if delivery_left.amount <= 0:
             del self.fields["delivery"]
         self.order_fields(["whole_order", *[f"line_{line.pk}" for line in self.lines], *self.field_order[1:]])
 

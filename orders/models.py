@@ -18,6 +18,8 @@ from django_countries.fields import CountryField
 from catalogue.isbn import hyphenate
 from catalogue.models import Publication
 
+from . import money
+
 MONEY = {"max_digits": 10, "decimal_places": 2}
 # Order numbers are read out on the phone: no 0/O, 1/I/L, 5/S, 2/Z.
 NUMBER_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -173,19 +175,11 @@ class Order(models.Model):
     def vat_by_rate(self) -> list[dict]:
         """VAT as a receipt shows it: for each rate, the gross, the net and the VAT, delivery
         included (at its method's rate). Reads the prefetched lines."""
-        rates: dict[Decimal, dict] = {}
-
-        def add(rate: Decimal, gross: Decimal, vat: Decimal) -> None:
-            row = rates.setdefault(rate, {"rate": rate * 100, "gross": Decimal("0.00"), "vat": Decimal("0.00")})
-            row["gross"] += gross
-            row["vat"] += vat
-
-        for line in self.lines.all():
-            add(line.vat_rate, line.line_total, line.vat)
+        parts = [(line.vat_rate, line.line_total, line.vat) for line in self.lines.all()]
         delivery_vat = self.vat - sum((line.vat for line in self.lines.all()), Decimal("0.00"))
         if self.delivery or delivery_vat:
-            add(self.delivery_vat_rate, self.delivery, delivery_vat)
-        return [{**row, "net": row["gross"] - row["vat"]} for _, row in sorted(rates.items())]
+            parts.append((self.delivery_vat_rate, self.delivery, delivery_vat))
+        return money.vat_by_rate(parts)
 
 
 class OrderLine(models.Model):
@@ -436,7 +430,12 @@ class IssuedDocument(models.Model):
 
     @property
     def code(self) -> str:
-        return f"{self.PREFIX}-{self.number:06d}"
+        return self.code_for(self.number)
+
+    @classmethod
+    def code_for(cls, number: int | None) -> str:
+        """How the document numbered `number` is named ("R-000042"); "" for none."""
+        return f"{cls.PREFIX}-{number:06d}" if number else ""
 
     @property
     def card(self) -> str:

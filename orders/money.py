@@ -13,3 +13,14 @@ def money(amount: Decimal) -> Decimal:
 def vat_within(gross: Decimal, rate: Decimal) -> Decimal:
     """The VAT inside a VAT-inclusive amount."""
     return money(gross * rate / (1 + rate)) if rate else ZERO
+
+
+def vat_by_rate(parts) -> list[dict]:
+    """(rate, gross, VAT) parts as a VAT document lists them: a row per rate, lowest first, with
+    the rate as a percentage, the net, the VAT and the gross."""
+    rates: dict[Decimal, list[Decimal]] = {}
+    for rate, gross, vat in parts:
+        row = rates.setdefault(rate, [ZERO, ZERO])
+        row[0] += gross
+        row[1] += vat
+    return [{"rate": rate * 100, "gross": gross, "vat": vat, "net": gross - vat} for rate, (gross, vat) in sorted(rates.items())]

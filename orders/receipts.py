@@ -18,7 +18,7 @@ from django.db.models import F
 from . import gateway, refunds
 from .errors import PaymentUnavailable
 from .models import CreditNote, DocumentSequence, Order, Receipt, Refund
-from .money import ZERO
+from .money import ZERO, vat_by_rate
 
 log = logging.getLogger(__name__)
 
@@ -122,5 +122,5 @@ def credit_note_facts(note: CreditNote) -> Facts:
         line = part.order_line
         title = line.title if part.quantity else f"{line.title} (part of its price)"
         lines.append(DocumentLine(title, line.isbn_display, part.quantity, line.unit_price, line.vat_rate * 100, part.amount))
-    rows = refunds.vat_by_rate(refunds.stored_parts(refund))
+    rows = vat_by_rate(refunds.stored_parts(refund))
     return Facts(lines, refund.delivery_amount, order.delivery_vat_rate * 100, rows, refund.amount)

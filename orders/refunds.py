@@ -16,7 +16,7 @@ from django.db.models import Sum
 
 from .errors import RefundRefused
 from .models import Order, OrderLine, Refund, RefundLine
-from .money import PENNY, ZERO, money, vat_within
+from .money import PENNY, ZERO, money, vat_by_rate, vat_within
 
 
 @dataclass(frozen=True)
@@ -52,18 +52,8 @@ class Plan:
         return vat_by_rate([(part.line.vat_rate if part.line else self.order.delivery_vat_rate, part.amount, part.vat) for part in self.parts])
 
 
-def vat_by_rate(parts: list[tuple[Decimal, Decimal, Decimal]]) -> list[dict]:
-    """(rate, gross, VAT) parts as rows per rate: rate (a percentage), net, VAT and gross."""
-    rates: dict[Decimal, list[Decimal]] = {}
-    for rate, gross, vat in parts:
-        row = rates.setdefault(rate, [ZERO, ZERO])
-        row[0] += gross
-        row[1] += vat
-    return [{"rate": rate * 100, "gross": gross, "vat": vat, "net": gross - vat} for rate, (gross, vat) in sorted(rates.items())]
-
-
 @dataclass
-class _Left:
+class Left:
     """What is still refundable of a line or of the delivery."""
 
     line: OrderLine | None
@@ -77,7 +67,8 @@ class _Left:
         return Part(self.line, quantity, amount, self.vat if empties else min(vat_within(amount, self.rate), self.vat))
 
 
-def _left(order: Order) -> tuple[list[_Left], _Left, Decimal]:
+def left_to_refund(order: Order) -> tuple[list[Left], Left, Decimal]:
+    """What is still refundable of each line and of the delivery, and of the order in all."""
     taken = {
         row["order_line"]: row
         for row in RefundLine.objects.filter(refund__order=order)
@@ -86,11 +77,11 @@ def _left(order: Order) -> tuple[list[_Left], _Left, Decimal]:
     lines = []
     for line in order.lines.all():
         row = taken.get(line.pk, {"copies": 0, "amount": ZERO, "vat": ZERO})
-        lines.append(_Left(line, line.vat_rate, line.quantity - row["copies"], money(line.line_total - row["amount"]), money(line.vat - row["vat"])))
+        lines.append(Left(line, line.vat_rate, line.quantity - row["copies"], money(line.line_total - row["amount"]), money(line.vat - row["vat"])))
     # (SQLite sums decimals to fifteen places: each figure back to pence.)
     refunds = order.refunds.aggregate(amount=Sum("amount"), delivery=Sum("delivery_amount"), delivery_vat=Sum("delivery_vat"))
     delivery_vat = order.vat - sum((line.vat for line in order.lines.all()), ZERO)
-    delivery = _Left(
+    delivery = Left(
         None, order.delivery_vat_rate, 0, money(order.delivery - (refunds["delivery"] or ZERO)),
         money(delivery_vat - (refunds["delivery_vat"] or ZERO)),
     )  # fmt: skip
@@ -101,7 +92,7 @@ def refund_plan(order: Order, *, quantities: dict[int, int] | None = None, deliv
     """The refund of `amount` (spread by gross), or of chosen copies ({order line id: copies})
     and, with `delivery`, the delivery; with none of these, of everything left. ValidationError
     names what cannot be refunded; RefundRefused when nothing (or too much) would be."""
-    lines, delivery_left, remaining = _left(order)
+    lines, delivery_left, remaining = left_to_refund(order)
     if amount is not None:
         parts = _spread(amount, [*lines, delivery_left], remaining)
     elif quantities or delivery:
@@ -114,7 +105,7 @@ def refund_plan(order: Order, *, quantities: dict[int, int] | None = None, deliv
     return plan
 
 
-def _chosen(order: Order, lines: list[_Left], quantities: dict[int, int]) -> list[Part]:
+def _chosen(order: Order, lines: list[Left], quantities: dict[int, int]) -> list[Part]:
     by_pk = {left.line.pk: left for left in lines}
     unknown = set(quantities) - set(by_pk)
     if unknown:
@@ -131,13 +122,13 @@ def _chosen(order: Order, lines: list[_Left], quantities: dict[int, int]) -> lis
     return parts
 
 
-def _delivery(left: _Left) -> Part:
+def _delivery(left: Left) -> Part:
     if left.amount <= 0:
         raise ValidationError({"delivery": "There is no delivery charge left to refund on this order."})
     return left.part(0, left.amount)
 
 
-def _spread(amount: Decimal, pots: list[_Left], remaining: Decimal) -> list[Part]:
+def _spread(amount: Decimal, pots: list[Left], remaining: Decimal) -> list[Part]:
     """`amount` over what is left of each line and the delivery, in proportion to it, to the
     penny (the pennies rounding leaves go to the largest remainders)."""
     if amount != amount.quantize(PENNY):

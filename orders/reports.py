@@ -120,13 +120,13 @@ def _money_subquery(queryset, field: str):
     )
 
 
+def _admin_orders() -> str:
+    return f"{settings.SHOP_URL}/admin/orders/order/"
+
+
 def admin_link(order_id: int) -> str:
-    """Where finance opens a report's order: its page in the admin."""
-    return f"{settings.SHOP_URL}/admin/orders/order/{order_id}/change/"
-
-
-def document_code(prefix: str, number: int | None) -> str:
-    return f"{prefix}-{number:06d}" if number else ""
+    """Where finance opens a report's order: its page in the admin (the COPY path builds the same)."""
+    return f"{_admin_orders()}{order_id}/change/"
 
 
 def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
@@ -146,7 +146,7 @@ def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         total, refunded_total = amounts[3], amounts[4]
         net = (total - refunded_total) if paid_at is not None else ZERO
         yield (
-            number, placed, paid_at, status, Order.Status(status).label, name, email, country, document_code(Receipt.PREFIX, receipt),
+            number, placed, paid_at, status, Order.Status(status).label, name, email, country, Receipt.code_for(receipt),
             copies, *amounts, net, currency, intent, charge, admin_link(pk),
         )  # fmt: skip
 
@@ -241,7 +241,7 @@ def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     delivery = paid.aggregate(orders=Count("id", filter=Q(delivery__gt=0)), gross=Sum("delivery"), vat=Sum("vat"))
     if delivery["gross"] is None and not refunds_by_day:
         return
-    lines_vat = OrderLine.objects.filter(order__in=paid).aggregate(vat=Sum("vat"))["vat"] or ZERO
+    lines_vat = sum((row["vat"] for row in sold.values()), ZERO)  # the publications' VAT, summed above
     gross, vat = delivery["gross"] or ZERO, (delivery["vat"] or ZERO) - lines_vat
     refunded_beyond_copies = sum(refunds_by_day.values(), ZERO) - sum((amount for _, amount in refunded.values()), ZERO)
     yield ("delivery", "", "Delivery", delivery["orders"], 0, gross - vat, vat, gross, refunded_beyond_copies)
@@ -353,7 +353,7 @@ def order_copy_query(period: Period, include_unpaid: bool) -> sql.Composable:
     ).format(
         placed=_local("o.placed_at"), paid=_local("o.paid_at"), status_name=_status_name("o.status"), name=_safe("o.name"),
         email=_safe("o.email"), receipt=_document_code(Receipt.PREFIX, "rc.number"), intent=_safe("o.payment_intent"),
-        charge=_safe("o.stripe_charge"), admin=sql.Literal(f"{settings.SHOP_URL}/admin/orders/order/"),
+        charge=_safe("o.stripe_charge"), admin=sql.Literal(_admin_orders()),
         period=_period_sql(period, include_unpaid),
     )  # fmt: skip
 

@@ -4,7 +4,6 @@ Each is plain text plus HTML from templates, from DEFAULT_FROM_EMAIL with SHOP_R
 through Django's email framework (files in development, SMTP or a provider in production).
 """
 
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
