@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from catalogue import isbn as isbn_rules
 from shop.errors import ShopError
 
-from . import outbox, refunds, reports, services
+from . import outbox, refunds, reports, rules, selectors, services, warehouse
 from .money import money
 from .api import report_response
 from .models import (
@@ -24,7 +24,6 @@ from .models import (
     DeliveryZone,
     Order,
     OrderLine,
-    OrderStatusChange,
     OutboxEntry,
     Payment,
     Refund,
@@ -59,17 +58,6 @@ class LineInline(ReadOnlyInline):
         return f"{line.refunded_copies or 0} copies, £{money(line.refunded_amount)}"
 
 
-class StatusChangeInline(ReadOnlyInline):
-    model = OrderStatusChange
-    verbose_name_plural = "status history"
-    fields = ["changed_at", "change", "changed_by", "note"]
-    readonly_fields = ["change"]
-
-    @admin.display(description="change")
-    def change(self, status_change):
-        return str(status_change)
-
-
 class RefundInline(ReadOnlyInline):
     model = Refund
     fields = ["created_at", "amount", "delivery_amount", "status", "restock", "reason", "message", "stripe_refund_id", "created_by"]
@@ -79,17 +67,6 @@ class PaymentInline(ReadOnlyInline):
     model = Payment
     verbose_name_plural = "payment intents (one more after each declined card)"
     fields = ["attempt", "payment_intent", "created_at"]
-
-
-class OutboxInline(ReadOnlyInline):
-    model = OutboxEntry
-    verbose_name_plural = "emails and warehouse requests"
-    fields = ["kind", "status", "attempts", "sent_at", "next_attempt_at", "last_error"]
-
-
-class StripeEventInline(ReadOnlyInline):
-    model = StripeEvent
-    fields = ["received_at", "type", "event_id", "outcome"]
 
 
 def pounds(amount) -> str:
@@ -121,7 +98,10 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "placed_at"
     search_fields = ["number", "email", "name", "postcode"]
     search_help_text = "Order number, email, name, postcode, or an ISBN in any format."
-    inlines = [LineInline, StatusChangeInline, PaymentInline, OutboxInline, RefundInline, StripeEventInline]
+    # Status changes, emails, warehouse requests, Stripe's events and notes are on one timeline
+    # (change_form.html), below the lines, refunds and payment intents.
+    inlines = [LineInline, RefundInline, PaymentInline]
+    change_form_template = "admin/orders/order/change_form.html"
     actions = ["cancel_unpaid", "refund_in_full", "retry_failed_sending", "clear_attention"]
     fieldsets = [
         (None, {"fields": ["number", "status", "refund_link", "needs_attention", "attention_reason"]}),
@@ -262,9 +242,103 @@ class OrderAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} order(s) cleared.", messages.SUCCESS)
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path("<int:order_id>/refund/", self.admin_site.admin_view(self.refund_view), name="orders_order_refund"),
+            path("<int:order_id>/refund/", view(self.refund_view), name="orders_order_refund"),
+            path("<int:order_id>/note/", view(self.note_view), name="orders_order_note"),
+            path("<int:order_id>/address/", view(self.address_view), name="orders_order_address"),
+            path("<int:order_id>/dispatch/", view(self.dispatch_view), name="orders_order_dispatch"),
+            path("<int:order_id>/resend-confirmation/", view(self.resend_view), name="orders_order_resend"),
+            path("<int:order_id>/packing-slip/", view(self.packing_slip_view), name="orders_order_packing_slip"),
         ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        if order is not None:
+            can_work = self.has_change_permission(request, order)
+            extra_context = {
+                **(extra_context or {}), "timeline": selectors.order_timeline(order), "can_work": can_work,
+                "note_form": NoteForm() if can_work else None,
+                "can_correct_address": can_work and order.status in ADDRESS_CORRECTABLE,
+                "can_dispatch": can_work and order.can_become(Order.Status.DISPATCHED) and order.status != Order.Status.PENDING_PAYMENT,
+                "can_resend": can_work and order.paid_at is not None,
+                "can_refund": request.user.has_perm("orders.add_refund") and order.status in services.REFUNDABLE,
+            }  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _order_for_work(self, request, order_id) -> Order:
+        order = get_object_or_404(Order, pk=order_id)
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+        return order
+
+    def _page(self, request, order, template, title, **context):
+        context = {**self.admin_site.each_context(request), "title": title, "order": order, "opts": self.model._meta, **context}
+        return TemplateResponse(request, template, context)
+
+    def note_view(self, request, order_id):
+        order = self._order_for_work(request, order_id)
+        if request.method != "POST":
+            return redirect("admin:orders_order_change", order.pk)
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            services.order_note_add(order=order, text=form.cleaned_data["text"], by=request.user)
+            self.message_user(request, "Note added to the timeline.", messages.SUCCESS)
+        else:
+            self.message_user(request, "The note was empty: nothing added.", messages.WARNING)
+        return redirect(reverse("admin:orders_order_change", args=[order.pk]) + "#timeline")
+
+    def address_view(self, request, order_id):
+        """Correct the delivery address while the warehouse does not have the order."""
+        order = self._order_for_work(request, order_id)
+        form = AddressForm(order, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.order_address_correct(order=order, address=form.cleaned_data, by=request.user)
+            except ShopError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, f"The delivery address of {order.number} is corrected.", messages.SUCCESS)
+                return redirect("admin:orders_order_change", order.pk)
+        return self._page(request, order, "admin/orders/order/address.html", f"Correct the address of {order.number}", form=form)
+
+    def dispatch_view(self, request, order_id):
+        """Record a parcel staff sent themselves: the reader gets the dispatch email, and the
+        warehouse is told not to send it."""
+        order = self._order_for_work(request, order_id)
+        form = DispatchForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.order_dispatch_by_hand(order=order, by=request.user, **form.cleaned_data)
+            except ShopError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, f"{order.number} is recorded as dispatched; the reader is emailed the tracking.", messages.SUCCESS)
+                return redirect("admin:orders_order_change", order.pk)
+        return self._page(request, order, "admin/orders/order/dispatch.html", f"Record a dispatch by hand of {order.number}", form=form)
+
+    def resend_view(self, request, order_id):
+        """Send the reader the confirmation again: a page that says to whom, and a button."""
+        order = self._order_for_work(request, order_id)
+        if request.method == "POST":
+            try:
+                services.order_confirmation_resend(order=order, by=request.user)
+            except ShopError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, f"The confirmation of {order.number} is being sent again to {order.email}.", messages.SUCCESS)
+            return redirect("admin:orders_order_change", order.pk)
+        return self._page(request, order, "admin/orders/order/resend.html", f"Send the confirmation of {order.number} again?")
+
+    def packing_slip_view(self, request, order_id):
+        order = get_object_or_404(Order, pk=order_id)
+        if not self.has_view_permission(request, order):
+            raise PermissionDenied
+        lines = warehouse.lines_now(order)
+        return TemplateResponse(request, "admin/orders/order/packing_slip.html", {
+            "order": order, "lines": [line for line in lines if line["quantity"] > 0], "shop_name": settings.SHOP_NAME,
+            "seller_address": settings.SELLER_ADDRESS,
+        })  # fmt: skip
 
     def refund_view(self, request, order_id):
         """Choose what to refund, see exactly what it comes to, then confirm: nothing is refunded
@@ -290,6 +364,40 @@ class OrderAdmin(admin.ModelAdmin):
             "opts": self.model._meta, "plan": getattr(form, "plan", None),
         }  # fmt: skip
         return TemplateResponse(request, template, context)
+
+
+ADDRESS_CORRECTABLE = {Order.Status.PENDING_PAYMENT, Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED}
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Add a note (staff only)", widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), max_length=5000,
+        help_text="A call or email from the reader, what you agreed, anything the next person should know.",
+    )  # fmt: skip
+
+
+class AddressForm(forms.ModelForm):
+    """The delivery address, checked as at checkout (a UK postcode written as Royal Mail does)."""
+
+    class Meta:
+        model = Order
+        fields = services.ADDRESS_FIELDS
+
+    def __init__(self, order, *args, **kwargs):
+        super().__init__(*args, instance=order, **kwargs)
+        self.order = order
+        self.fields["postcode"].help_text = f"The country stays {order.country.name}: delivery was charged for it."
+
+    def clean_postcode(self):
+        return rules.postcode_normalised(self.cleaned_data["postcode"], self.order.country.code)
+
+    def save(self, commit=True):
+        raise NotImplementedError("the address is changed by services.order_address_correct")
+
+
+class DispatchForm(forms.Form):
+    carrier = forms.CharField(max_length=100, help_text="e.g. Royal Mail Tracked 48")
+    tracking_number = forms.CharField(max_length=100, required=False, help_text="As the carrier printed it; the reader gets it by email.")
 
 
 class RefundNoteFields(forms.Form):

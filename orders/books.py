@@ -45,6 +45,7 @@ class Books:
     orders: int
     paid_orders: int
     problems: list[Problem]
+    confirmations_resent: int = 0  # at staff's request: not counted among the one each paid order gets
 
     @property
     def balanced(self) -> bool:
@@ -65,6 +66,9 @@ def books_check(*, grace: timedelta = timedelta(minutes=10)) -> Books:
         orders=Order.objects.count(),
         paid_orders=_ever_paid().count(),
         problems=problems,
+        confirmations_resent=OutboxEntry.objects.filter(
+            kind=OutboxEntry.Kind.CONFIRMATION_RESEND, status=OutboxEntry.Status.SENT
+        ).count(),
     )
 
 
@@ -124,13 +128,21 @@ def _orders_hold_their_copies():
 
 
 def _owed_messages_sent(before):
-    """Every order that was paid has its confirmation and fulfilment request sent; every
-    dispatched order its tracking email; every refund its email."""
+    """Every order that was paid has its confirmation and fulfilment request sent (unless the
+    request was withdrawn before it went: a full refund, a dispatch by hand); every dispatched
+    order its tracking email; every refund its email. Confirmations sent again are their own
+    kind, so they are not counted here."""
     owed: dict[str, set] = defaultdict(set)
     paid = Order.objects.filter(pk__in=_ever_paid(), paid_at__lt=before)
+    withdrawn = set(
+        OutboxEntry.objects.filter(kind=OutboxEntry.Kind.FULFILMENT, status=OutboxEntry.Status.WITHDRAWN).values_list(
+            "order__number", flat=True
+        )
+    )
     for number in paid.values_list("number", flat=True).iterator():
         owed[OutboxEntry.Kind.CONFIRMATION].add(number)
-        owed[OutboxEntry.Kind.FULFILMENT].add(number)
+        if number not in withdrawn:
+            owed[OutboxEntry.Kind.FULFILMENT].add(number)
     for number in Order.objects.filter(dispatched_at__lt=before).values_list("number", flat=True).iterator():
         owed[OutboxEntry.Kind.DISPATCH].add(number)
     sent = Counter(

@@ -71,3 +71,21 @@ class RefundDeclined(ShopError):
 
     def __init__(self, *, reason: str):
         super().__init__(f"Stripe refused the refund: {reason} The refund waits, and the order is flagged.", reason=reason)
+
+
+class AddressLocked(ShopError):
+    """The warehouse has the order (or is being sent it): its address can no longer be corrected here."""
+
+    code = "address_locked"
+
+    def __init__(self, *, number: str, why: str):
+        super().__init__(f"Order {number}'s address cannot be corrected: {why}", number=number)
+
+
+class NotConfirmed(ShopError):
+    """A confirmation can be sent again only for an order that was paid (and so confirmed once)."""
+
+    code = "not_confirmed"
+
+    def __init__(self, *, number: str):
+        super().__init__(f"Order {number} was never paid, so it has no confirmation to send again.", number=number)

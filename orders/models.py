@@ -112,7 +112,10 @@ class Order(models.Model):
         Status.REFUNDED: set(),
     }
     # The timestamp a status sets when the order enters it.
-    STATUS_TIMESTAMPS = {Status.PAID: "paid_at", Status.CANCELLED: "cancelled_at", Status.DISPATCHED: "dispatched_at"}
+    STATUS_TIMESTAMPS = {
+        Status.PAID: "paid_at", Status.CANCELLED: "cancelled_at", Status.DISPATCHED: "dispatched_at",
+        Status.FULFILMENT_REQUESTED: "sent_to_warehouse_at",
+    }  # fmt: skip
 
     number = models.CharField(max_length=16, unique=True, default=new_order_number, editable=False)
     token = models.CharField(max_length=64, default=new_order_token, editable=False)
@@ -155,6 +158,7 @@ class Order(models.Model):
     expires_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    sent_to_warehouse_at = models.DateTimeField("sent to the warehouse", null=True, blank=True, db_index=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     carrier = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
@@ -327,11 +331,15 @@ class OutboxEntry(models.Model):
         DISPATCH = "dispatch", "Dispatch email with tracking"
         REFUND = "refund", "Refund email"
         STAFF_ALERT = "staff_alert", "Alert to staff"
+        CONFIRMATION_RESEND = "confirmation_resend", "Order confirmation email, sent again"
+        WAREHOUSE_CANCEL = "cancel", "Cancellation to the warehouse"
+        WAREHOUSE_AMEND = "amend", "Amendment to the warehouse"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed: needs staff"
+        WITHDRAWN = "withdrawn", "Withdrawn: no longer needed"
 
     key = models.CharField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -351,6 +359,21 @@ class OutboxEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.order}"
+
+
+class OrderNote(models.Model):
+    """Something staff wrote on an order's timeline (a call from the reader, a corrected address)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Note on {self.order} by {self.created_by or 'the shop'}"
 
 
 class OrderLinksRequest(models.Model):

@@ -86,6 +86,20 @@ def mark_sent(entry: OutboxEntry) -> None:
     )
 
 
+def withdraw(entry: OutboxEntry) -> None:
+    """No longer needed (a warehouse change for a request that never reached it)."""
+    OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxEntry.Status.WITHDRAWN, leased_until=None)
+
+
+def wait(entry: OutboxEntry) -> float:
+    """Not yet: try again later without counting this as a failed attempt. Returns the delay."""
+    delay = settings.OUTBOX_RETRY_SECONDS
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=delay), leased_until=None, attempts=F("attempts") - 1
+    )
+    return delay
+
+
 def retry_later(entry: OutboxEntry, error: str) -> float | None:
     """Schedule another attempt with exponential backoff and jitter; after the last attempt give up.
     Returns the delay in seconds, or None if it gave up."""

@@ -1,6 +1,7 @@
 """The orders' reads."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, Sum
@@ -8,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, Refund, RefundLine
+from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OutboxEntry, Refund, RefundLine
 
 
 def orders_to_expire():
@@ -59,3 +60,57 @@ def delivery_methods(*, country: str | None = None):
         return methods
     zone = DeliveryZone.for_country(country)
     return methods.filter(zone=zone) if zone else methods.none()
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One line of an order's timeline, for staff."""
+
+    at: datetime
+    kind: str  # status, email, warehouse, refund, note, stripe
+    what: str
+    who: str = ""
+    detail: str = ""
+    failed: bool = False
+
+
+WAREHOUSE_KINDS = {OutboxEntry.Kind.FULFILMENT, OutboxEntry.Kind.WAREHOUSE_CANCEL, OutboxEntry.Kind.WAREHOUSE_AMEND}
+
+
+def order_timeline(order: Order) -> list[Moment]:
+    """Everything that happened to an order, oldest first: status changes, emails and warehouse
+    requests (owed, sent, failed, withdrawn), refunds, Stripe's events and staff notes."""
+    moments = [
+        Moment(change.changed_at, "status", str(change), _person(change.changed_by), change.note)
+        for change in order.status_changes.select_related("changed_by")
+    ]
+    for entry in order.outbox.all():
+        kind = "warehouse" if entry.kind in WAREHOUSE_KINDS else "email"
+        label = entry.get_kind_display()
+        if entry.status == OutboxEntry.Status.SENT:
+            moments.append(Moment(entry.sent_at, kind, f"{label}: sent", detail=_attempts(entry)))
+        elif entry.status == OutboxEntry.Status.FAILED:
+            moments.append(Moment(entry.next_attempt_at, kind, f"{label}: failed, needs staff", detail=entry.last_error, failed=True))
+        elif entry.status == OutboxEntry.Status.WITHDRAWN:
+            moments.append(Moment(entry.created_at, kind, f"{label}: withdrawn before it was sent"))
+        else:
+            waiting = f"attempt {entry.attempts + 1} due {timezone.localtime(entry.next_attempt_at):%d %b %H:%M}"
+            detail = f"{waiting}; last error: {entry.last_error}" if entry.last_error else waiting
+            moments.append(Moment(entry.created_at, kind, f"{label}: waiting to be sent", detail=detail, failed=bool(entry.last_error)))
+    for refund in order.refunds.select_related("created_by"):
+        what = f"Refund of £{refund.amount}: {refund.get_status_display().lower()}"
+        detail = "; ".join(part for part in [refund.reason, f"message to the reader: {refund.message}" if refund.message else ""] if part)
+        moments.append(Moment(refund.refunded_at or refund.created_at, "refund", what, _person(refund.created_by), detail))
+    for event in order.stripe_events.all():
+        moments.append(Moment(event.received_at, "stripe", f"Stripe: {event.type}", detail=event.outcome))
+    for note in order.notes.select_related("created_by"):
+        moments.append(Moment(note.created_at, "note", "Note", _person(note.created_by), note.text))
+    return sorted(moments, key=lambda moment: moment.at)
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _attempts(entry: OutboxEntry) -> str:
+    return f"after {entry.attempts} attempts" if entry.attempts > 1 else ""

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -24,11 +25,13 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 from shop import logs
 
-from . import gateway, outbox, receipts, refunds, rules
+from . import gateway, outbox, receipts, refunds, rules, warehouse
 from .errors import (
+    AddressLocked,
     HoldLimitReached,
     IdempotencyKeyReused,
     InvalidTransition,
+    NotConfirmed,
     PaymentUnavailable,
     RefundDeclined,
     RefundsChanged,
@@ -37,6 +40,7 @@ from .models import (
     DeliveryMethod,
     Order,
     OrderLine,
+    OrderNote,
     OrderStatusChange,
     OutboxEntry,
     Payment,
@@ -554,9 +558,11 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
                 reason=StockMovement.Reason.RETURN, order_number=order.number, by=refund.created_by,
             )  # fmt: skip
     if order.status in REFUNDABLE:
+        was_dispatched = order.dispatched_at is not None
         refunded = order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
         status = Order.Status.REFUNDED if refunded >= order.total else Order.Status.PARTIALLY_REFUNDED
-        _transition(order, status, by=refund.created_by, note=f"Refunded £{refund.amount} ({refund.stripe_refund_id})")
+        told = warehouse.after_refund(order, refund, full=status == Order.Status.REFUNDED, was_dispatched=was_dispatched)
+        _transition(order, status, by=refund.created_by, note=f"Refunded £{refund.amount} ({refund.stripe_refund_id})" + (f"; {told}" if told else ""))
     receipts.credit_note_issue(refund=refund)  # last: the sequence's row stays locked until commit
     return refund
 
@@ -606,17 +612,33 @@ def order_attention_clear(*, orders, by) -> int:
 @transaction.atomic
 def order_fulfilment_requested(*, entry: OutboxEntry, note: str = "") -> Order:
     """The warehouse accepted the request: the entry is sent and the order moves on, together."""
-    outbox.mark_sent(entry)
     order = _locked(entry.order)
-    if order.can_become(Order.Status.FULFILMENT_REQUESTED) and order.status == Order.Status.PAID:
+    withdrawn = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxEntry.Status.WITHDRAWN).exists()
+    outbox.mark_sent(entry)
+    if withdrawn:  # withdrawn after this worker's lease ran out, while it was still sending
+        _flag(order, "The warehouse accepted the fulfilment request after it was withdrawn (a full refund or a "
+                     "dispatch by hand): ask it not to send the parcel.")  # fmt: skip
+    elif order.can_become(Order.Status.FULFILMENT_REQUESTED) and order.status == Order.Status.PAID:
         _transition(order, Order.Status.FULFILMENT_REQUESTED, note=note or "Sent to the warehouse")
     return order
 
 
 @logs.about_order
-@transaction.atomic
 def order_dispatched(*, order: Order, carrier: str, tracking_number: str) -> Order:
     """The warehouse reports the parcel sent. A repeated report changes nothing."""
+    return _dispatched(order=order, carrier=carrier, tracking_number=tracking_number)
+
+
+@logs.about_order
+def order_dispatch_by_hand(*, order: Order, carrier: str, tracking_number: str, by) -> Order:
+    """Staff sent the parcel themselves: the order is dispatched as if the warehouse had reported
+    it (the reader gets the same email), and the warehouse is told not to send it (withdrawn if
+    not yet sent, else a cancellation)."""
+    return _dispatched(order=order, carrier=carrier, tracking_number=tracking_number, by=by, by_hand=True)
+
+
+@transaction.atomic
+def _dispatched(*, order: Order, carrier: str, tracking_number: str, by=None, by_hand: bool = False) -> Order:
     order = _locked(order)
     if order.status == Order.Status.DISPATCHED:
         return order
@@ -624,8 +646,58 @@ def order_dispatched(*, order: Order, carrier: str, tracking_number: str) -> Ord
         raise InvalidTransition(number=order.number, current=order.status, wanted=Order.Status.DISPATCHED)
     order.carrier, order.tracking_number = carrier, tracking_number
     order.save(update_fields=["carrier", "tracking_number"])
-    _transition(order, Order.Status.DISPATCHED, note=f"{carrier} {tracking_number}".strip())
+    note = f"{carrier} {tracking_number}".strip()
+    if by_hand:
+        told = warehouse.after_hand_dispatch(order)
+        note = f"Sent by hand: {note}" + (f"; {told}" if told else "")
+    _transition(order, Order.Status.DISPATCHED, by=by, note=note)
     return order
+
+
+@logs.about_order
+@transaction.atomic
+def order_note_add(*, order: Order, text: str, by) -> OrderNote:
+    return OrderNote.objects.create(order=order, text=text.strip(), created_by=by)
+
+
+@logs.about_order
+@transaction.atomic
+def order_confirmation_resend(*, order: Order, by) -> OutboxEntry:
+    """Send the reader the confirmation again (its own outbox entry, one per resend: check_books
+    counts these apart from the one confirmation every paid order gets)."""
+    order = _locked(order)
+    if order.paid_at is None:
+        raise NotConfirmed(number=order.number)
+    OrderNote.objects.create(order=order, text=f"Confirmation sent again to {order.email}.", created_by=by)
+    return outbox.owe(order, OutboxEntry.Kind.CONFIRMATION_RESEND, occasion=uuid.uuid4().hex[:12])
+
+
+ADDRESS_FIELDS = ["name", "line1", "line2", "city", "postcode"]
+
+
+@logs.about_order
+@transaction.atomic
+def order_address_correct(*, order: Order, address: dict, by) -> Order:
+    """Correct the delivery address (not the country: delivery was charged for it) while the
+    warehouse does not have the order; the old address is kept in a note on the timeline."""
+    order = _locked(order)
+    if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
+        raise AddressLocked(number=order.number, why=f"it is {order.get_status_display().lower()}.")
+    request = OutboxEntry.objects.select_for_update().filter(order=order, kind=OutboxEntry.Kind.FULFILMENT).first()
+    if request and (request.status == OutboxEntry.Status.SENT or warehouse.held_by_a_worker(request)):
+        raise AddressLocked(number=order.number, why="the warehouse has it, or is being sent it now.")
+    before = _address_text(order)
+    for field in ADDRESS_FIELDS:
+        setattr(order, field, address[field])
+    if _address_text(order) == before:
+        return order
+    order.save(update_fields=ADDRESS_FIELDS)
+    OrderNote.objects.create(order=order, text=f"Delivery address corrected. It was: {before}.", created_by=by)
+    return order
+
+
+def _address_text(order: Order) -> str:
+    return ", ".join(part for part in [*(getattr(order, field) for field in ADDRESS_FIELDS), order.country.name] if part)
 
 
 # --- Finance reports ----------------------------------------------------------------------

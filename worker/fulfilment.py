@@ -1,8 +1,10 @@
-"""Fulfilment backends: how a paid order reaches the warehouse (FULFILMENT_BACKEND).
+"""Fulfilment backends: how a paid order reaches the warehouse (FULFILMENT_BACKEND), and how
+the warehouse hears of a change after it (a cancellation or an amendment, orders.warehouse).
 
 `email` sends the packing list and address to FULFILMENT_EMAIL with a CSV attachment; `http`
 POSTs JSON to FULFILMENT_URL, signed with FULFILMENT_SECRET (HMAC-SHA256, X-Signature) and
-with the order number as Idempotency-Key, so a retried request is recognised as the same.
+with the order number as Idempotency-Key (a change: `{number}:{type}:{refund}`), so a retried
+request is recognised as the same.
 """
 
 import csv
@@ -14,7 +16,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
-from orders.models import Order
+from orders import warehouse
+from orders.models import Order, OutboxEntry
 from shop import signing
 
 TIMEOUT_SECONDS = 10
@@ -28,12 +31,21 @@ class Unavailable(Exception):
     """The warehouse could not take it now (5xx, timeout, connection): try again later."""
 
 
+class TooLate(Rejected):
+    """The warehouse answered 409 to a change: the parcel is already on its way. Staff must look."""
+
+
+def _lines(order: Order) -> list[dict]:
+    """What the warehouse is asked to send: each title's copies less those already refunded."""
+    return [line for line in warehouse.lines_now(order) if line["quantity"] > 0]
+
+
 def payload(order: Order) -> dict:
     return {
         "order_number": order.number,
         "placed_at": order.placed_at.isoformat(),
         "delivery_method": order.delivery_method.code,
-        "lines": [{"isbn": line.isbn, "title": line.title, "quantity": line.quantity} for line in order.lines.all()],
+        "lines": _lines(order),
         "address": {
             "name": order.name, "line1": order.line1, "line2": order.line2, "city": order.city,
             "postcode": order.postcode, "country": order.country.code,
@@ -43,28 +55,33 @@ def payload(order: Order) -> dict:
 
 
 def _by_email(order: Order) -> str:
-    lines = io.StringIO()
-    writer = csv.writer(lines)
+    csv_lines = io.StringIO()
+    writer = csv.writer(csv_lines)
     writer.writerow(["order_number", "isbn", "title", "quantity"])
-    for line in order.lines.all():
-        writer.writerow([order.number, line.isbn, line.title, line.quantity])
+    lines = _lines(order)
+    for line in lines:
+        writer.writerow([order.number, line["isbn"], line["title"], line["quantity"]])
     message = EmailMessage(
         subject=f"Fulfilment request {order.number}",
-        body=render_to_string("emails/fulfilment.txt", {"order": order, "shop_url": settings.SHOP_URL}),
+        body=render_to_string("emails/fulfilment.txt", {"order": order, "lines": lines, "shop_url": settings.SHOP_URL}),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[settings.FULFILMENT_EMAIL],
         headers={"Message-ID": f"<fulfilment.{order.number}@shop>"},
     )
-    message.attach(f"{order.number}.csv", lines.getvalue(), "text/csv")
+    message.attach(f"{order.number}.csv", csv_lines.getvalue(), "text/csv")
     message.send()
     return f"emailed to {settings.FULFILMENT_EMAIL}"
 
 
 def _by_http(order: Order) -> str:
-    body = json.dumps(payload(order)).encode()
+    return _post(payload(order), idempotency_key=order.number)
+
+
+def _post(message: dict, *, idempotency_key: str, conflict=None) -> str:
+    body = json.dumps(message).encode()
     headers = {
         "Content-Type": "application/json",
-        "Idempotency-Key": order.number,
+        "Idempotency-Key": idempotency_key,
         signing.HEADER: signing.sign(body, settings.FULFILMENT_SECRET),
     }
     try:
@@ -74,6 +91,8 @@ def _by_http(order: Order) -> str:
     if 200 <= response.status_code < 300:
         return f"accepted by the warehouse ({response.status_code})"
     detail = f"warehouse answered {response.status_code}: {response.text[:300]}"
+    if response.status_code == 409 and conflict:
+        raise conflict(detail)
     if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
         raise Rejected(detail)
     raise Unavailable(detail)
@@ -86,3 +105,25 @@ def request_fulfilment(order: Order) -> str:
     """Send the order to the warehouse; returns what happened, or raises Rejected / Unavailable."""
     order = Order.objects.prefetch_related("lines").select_related("delivery_method").get(pk=order.pk)
     return BACKENDS[settings.FULFILMENT_BACKEND](order)
+
+
+CHANGE_SUBJECTS = {
+    OutboxEntry.Kind.WAREHOUSE_CANCEL: "Cancel order {number}: do not send it",
+    OutboxEntry.Kind.WAREHOUSE_AMEND: "Amend order {number}: send these copies instead",
+}
+
+
+def tell_of_change(entry: OutboxEntry) -> str:
+    """Send the warehouse a cancellation or an amendment of an order it has; returns what
+    happened, or raises TooLate (409), Rejected or Unavailable."""
+    message = warehouse.change_message(entry)
+    if settings.FULFILMENT_BACKEND == "http":
+        return _post(message, idempotency_key=entry.key, conflict=TooLate)
+    EmailMessage(
+        subject=CHANGE_SUBJECTS[entry.kind].format(number=message["order_number"]),
+        body=render_to_string("emails/warehouse_change.txt", {"message": message, "shop_url": settings.SHOP_URL}),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[settings.FULFILMENT_EMAIL],
+        headers={"Message-ID": f"<{entry.key.replace(':', '.')}@shop>", "X-Idempotency-Key": entry.key},
+    ).send()
+    return f"emailed to {settings.FULFILMENT_EMAIL}"

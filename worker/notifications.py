@@ -18,7 +18,11 @@ SUBJECTS = {
     OutboxEntry.Kind.CONFIRMATION: "Your order {number} is confirmed",
     OutboxEntry.Kind.DISPATCH: "Your order {number} is on its way",
     OutboxEntry.Kind.REFUND: "A refund on your order {number}",
+    OutboxEntry.Kind.CONFIRMATION_RESEND: "Your order {number} is confirmed (sent again)",
 }
+# The email an outbox entry sends, where it is not named after the entry's kind.
+TEMPLATES = {OutboxEntry.Kind.CONFIRMATION_RESEND: OutboxEntry.Kind.CONFIRMATION}
+CONFIRMATIONS = (OutboxEntry.Kind.CONFIRMATION, OutboxEntry.Kind.CONFIRMATION_RESEND)
 
 
 def status_link(order: Order) -> str:
@@ -53,7 +57,7 @@ def send_order_email(entry: OutboxEntry) -> None:
     message = _message(
         subject=SUBJECTS[entry.kind].format(number=order.number),
         to=[order.email],
-        template=entry.kind,
+        template=TEMPLATES.get(entry.kind, entry.kind),
         context={
             "order": order, "refund": refund, "status_link": status_link(order), "vat_by_rate": order.vat_by_rate(),
             "delivery_refunded": refund.delivery_amount if refund else None,
@@ -61,7 +65,7 @@ def send_order_email(entry: OutboxEntry) -> None:
         },  # fmt: skip
         message_id=entry.key.replace(":", "."),
     )
-    if entry.kind == OutboxEntry.Kind.CONFIRMATION and receipt:
+    if entry.kind in CONFIRMATIONS and receipt:
         message.attach(f"receipt-{receipt.code}-{order.number}.pdf", pdf.receipt_pdf(receipt), "application/pdf")
     if credit_note:
         message.attach(f"credit-note-{credit_note.code}-{order.number}.pdf", pdf.credit_note_pdf(credit_note), "application/pdf")

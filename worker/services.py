@@ -12,7 +12,7 @@ from django.core.files.storage import storages
 from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
-from orders import order_links, outbox, reports
+from orders import order_links, outbox, reports, warehouse
 from orders import services as order_services
 from orders.models import OutboxEntry, ReportDownload
 from shop import logs
@@ -59,16 +59,32 @@ def order_links_process(request_id: int) -> str:
     return "sent to this address within the hour: not again" if orders else "no orders: nothing sent"
 
 
+WAREHOUSE_CHANGES = (OutboxEntry.Kind.WAREHOUSE_CANCEL, OutboxEntry.Kind.WAREHOUSE_AMEND)
+
+
 def _outbox_entry_process(entry: OutboxEntry) -> str:
+    result = "sent"
     try:
         if entry.kind == OutboxEntry.Kind.FULFILMENT:
             result = fulfilment.request_fulfilment(entry.order)
             order_services.order_fulfilment_requested(entry=entry, note=result)
             return result
-        if entry.kind == OutboxEntry.Kind.STAFF_ALERT:
+        if entry.kind in WAREHOUSE_CHANGES:
+            waiting = warehouse.waiting_for_request(entry)
+            if waiting is None:
+                outbox.withdraw(entry)
+                return "the warehouse never had the order: nothing to tell it"
+            if waiting:  # the request is on its way: this follows its acceptance
+                outbox.enqueue(entry.pk, countdown=outbox.wait(entry))
+                return "waiting for the fulfilment request to be accepted"
+            result = fulfilment.tell_of_change(entry)
+        elif entry.kind == OutboxEntry.Kind.STAFF_ALERT:
             notifications.send_staff_alert(entry)
         else:
             notifications.send_order_email(entry)
+    except fulfilment.TooLate as error:
+        outbox.give_up(entry, f"Too late: the warehouse had already sent the parcel ({error}).")
+        return f"too late: {error}"
     except fulfilment.Rejected as error:
         outbox.give_up(entry, str(error))
         return f"rejected: {error}"
@@ -78,7 +94,7 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
             outbox.enqueue(entry.pk, countdown=delay)
         return f"attempt {entry.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay else "gave up")
     outbox.mark_sent(entry)
-    return "sent"
+    return result
 
 
 def low_stock_digest_send() -> int:

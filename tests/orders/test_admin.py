@@ -218,3 +218,110 @@ def test_staff_do_not_see_the_technical_models_and_a_refused_page_stays_in_the_a
     assert "Orders" in index and "Outbox" not in index and "Stripe events" not in index
     refused = client.get("/admin/auth/user/")
     assert refused.status_code == 403 and "You cannot open this page" in refused.text and 'id="site-name"' in refused.text
+
+
+# --- The order page staff work from --------------------------------------------------------
+
+
+def test_the_order_page_has_one_timeline_of_statuses_emails_the_warehouse_refunds_and_notes(client, staff, api, stripe_emulator, seed):
+    from worker import services as worker_services
+
+    order = paid(place(api, (seed.isbn, 2)))
+    confirmation = order.outbox.get(kind="confirmation")
+    worker_services.outbox_process(confirmation.pk)
+    services.order_refund(order=order, quantities={order.lines.get().pk: 1}, reason="Damaged copy", message="Sorry!")
+    assert client.post(f"{CHANGELIST}{order.pk}/note/", {"text": "Reader rang: keep the other copy."}).status_code == 302
+
+    page = client.get(f"{CHANGELIST}{order.pk}/change/")
+    timeline = [(moment.kind, moment.what) for moment in page.context["timeline"]]
+
+    assert ("status", "Awaiting payment → Paid") in timeline
+    assert ("email", "Order confirmation email: sent") in timeline
+    assert ("warehouse", "Fulfilment request to the warehouse: waiting to be sent") in timeline
+    assert ("refund", "Refund of £8.50: refunded") in timeline
+    assert ("note", "Note") in timeline
+    assert [moment.at for moment in page.context["timeline"]] == sorted(moment.at for moment in page.context["timeline"])
+    text = page.text
+    assert "Reader rang: keep the other copy." in text and "margaret" in text and "message to the reader: Sorry!" in text
+
+
+def test_staff_correct_the_address_before_the_warehouse_has_the_order_and_the_old_one_is_noted(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 1)))
+    form = {"name": "Ada Reader", "line1": "2 Low St", "line2": "", "city": "Leeds", "postcode": "ls2 9jt"}
+
+    response = client.post(f"{CHANGELIST}{order.pk}/address/", form)
+
+    assert response.status_code == 302
+    corrected = Order.objects.get(pk=order.pk)
+    assert (corrected.line1, corrected.postcode) == ("2 Low St", "LS2 9JT")
+    assert "It was: A Reader, 1 High St, Leeds, LS1 1AA, United Kingdom." in corrected.notes.get().text
+
+
+def test_the_address_cannot_be_corrected_once_the_warehouse_has_the_order(client, staff, api, stripe_emulator, seed):
+    from worker import services as worker_services
+
+    order = paid(place(api, (seed.isbn, 1)))
+    worker_services.outbox_process(order.outbox.get(kind="fulfilment").pk)
+    form = {"name": "Ada Reader", "line1": "2 Low St", "line2": "", "city": "Leeds", "postcode": "LS2 9JT"}
+
+    page = client.post(f"{CHANGELIST}{order.pk}/address/", form)
+
+    assert page.status_code == 200 and "cannot be corrected" in page.text
+    assert Order.objects.get(pk=order.pk).line1 == "1 High St"
+
+
+def test_an_invalid_postcode_is_refused_by_field(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 1)))
+
+    page = client.post(f"{CHANGELIST}{order.pk}/address/", {"name": "A", "line1": "1", "city": "Leeds", "postcode": "nope"})
+
+    assert page.context["form"].errors["postcode"] == ["nope is not a UK postcode (like SW1A 1AA)."]
+
+
+def test_resending_the_confirmation_is_its_own_entry_each_time_on_the_timeline(client, staff, api, stripe_emulator, seed):
+    from django.core import mail
+
+    from orders.books import books_check
+    from worker import services as worker_services
+
+    order = paid(place(api, (seed.isbn, 1)))
+    assert "goes again to" in client.get(f"{CHANGELIST}{order.pk}/resend-confirmation/").text
+    client.post(f"{CHANGELIST}{order.pk}/resend-confirmation/")
+    client.post(f"{CHANGELIST}{order.pk}/resend-confirmation/")
+
+    resends = order.outbox.filter(kind="confirmation_resend")
+    assert resends.count() == 2 and len({entry.key for entry in resends}) == 2
+    for entry in [*resends, order.outbox.get(kind="confirmation")]:
+        worker_services.outbox_process(entry.pk)
+    assert [message.subject for message in mail.outbox].count(f"Your order {order.number} is confirmed (sent again)") == 2
+    assert all(message.attachments for message in mail.outbox)  # each with its receipt
+    books = books_check(grace=__import__("datetime").timedelta(days=1))
+    assert books.confirmations_resent == 2 and not [p for p in books.problems if "confirmation" in p.detail]
+
+
+def test_staff_record_a_dispatch_by_hand_and_the_reader_gets_the_dispatch_email(client, staff, api, stripe_emulator, seed):
+    from django.core import mail
+
+    from worker import services as worker_services
+
+    order = paid(place(api, (seed.isbn, 1)))
+    response = client.post(f"{CHANGELIST}{order.pk}/dispatch/", {"carrier": "Royal Mail", "tracking_number": "RM123456789GB"})
+
+    assert response.status_code == 302
+    dispatched = Order.objects.get(pk=order.pk)
+    assert (dispatched.status, dispatched.carrier) == ("dispatched", "Royal Mail")
+    assert dispatched.status_changes.last().changed_by == staff
+    worker_services.outbox_process(dispatched.outbox.get(kind="dispatch").pk)
+    assert "RM123456789GB" in mail.outbox[-1].body
+
+
+def test_the_packing_slip_lists_the_copies_still_to_send_and_the_address(client, staff, api, stripe_emulator, seed):
+    order = paid(place(api, (seed.isbn, 3)))
+    services.order_refund(order=order, quantities={order.lines.get().pk: 1})
+
+    slip = client.get(f"{CHANGELIST}{order.pk}/packing-slip/")
+
+    assert slip.status_code == 200
+    assert [(line["isbn"], line["quantity"]) for line in slip.context["lines"]] == [(seed.isbn, 2)]
+    assert "1 High St" in slip.text and "LS1 1AA" in slip.text and order.number in slip.text
+    assert "<script" not in slip.text

@@ -79,3 +79,94 @@ def test_the_broker_unreachable_when_paid_the_emails_go_once_it_is_back(worker_e
 
     assert len(confirmations(smtp_server, order)) == 1
     assert list(warehouse.accepted) == [number]
+
+
+# --- The warehouse told of refunds and hand dispatches ------------------------------------
+
+
+@pytest.fixture
+def card_order(api, stripe_emulator, seed):
+    """Two copies of the seed paid by card at the emulator (so that refunds reach it)."""
+    from tests.payments import order_body, paid_by_card
+
+    return paid_by_card(api.post("/api/orders/", order_body((seed.isbn, 2)), format="json").json()["number"])
+
+
+def kinds_received(warehouse):
+    return [(request["body"].get("type", "request"), request["status"]) for request in warehouse.requests]
+
+
+def test_a_full_refund_after_the_warehouse_accepted_gives_one_cancellation_retried_after_a_503(workers, card_order, smtp_server, warehouse):
+    from orders import selectors, services
+
+    wait_for(lambda: card_order.number in warehouse.accepted)
+    warehouse.script = [503]
+    refund = services.order_refund(order=card_order, reason="Ordered by mistake")
+
+    key = f"{card_order.number}:cancel:{refund.pk}"
+    wait_for(lambda: key in warehouse.accepted, sweep=True)
+    time.sleep(1)
+    assert kinds_received(warehouse) == [("request", 200), ("cancel", 503), ("cancel", 200)]
+    assert warehouse.accepted[key]["body"]["lines"] == [{"isbn": "9781909029088", "title": "Patient-centred leadership", "quantity": 2}]
+    timeline = [moment.what for moment in selectors.order_timeline(Order.objects.get(pk=card_order.pk))]
+    assert "Cancellation to the warehouse: sent" in timeline
+
+
+def test_a_full_refund_while_the_request_is_unsent_sends_the_warehouse_nothing(worker_env, card_order, smtp_server, warehouse):
+    from orders import services
+    from tests.peers import Workers
+
+    services.order_refund(order=card_order, reason="Ordered by mistake")  # before any worker runs
+    workers = Workers(worker_env)
+    workers.start()
+    try:
+        wait_for(lambda: OutboxEntry.objects.filter(order=card_order, status="sent").count() == 2, sweep=True)  # confirmation, refund
+        time.sleep(2)
+    finally:
+        workers.stop()
+    assert warehouse.arrived == 0
+    assert OutboxEntry.objects.get(order=card_order, kind="fulfilment").status == "withdrawn"
+
+
+def test_a_refund_of_one_copy_gives_one_amendment(workers, card_order, smtp_server, warehouse):
+    from orders import services
+
+    wait_for(lambda: card_order.number in warehouse.accepted)
+    [line] = card_order.lines.all()
+    refund = services.order_refund(order=card_order, quantities={line.pk: 1})
+
+    wait_for(lambda: f"{card_order.number}:amend:{refund.pk}" in warehouse.accepted, sweep=True)
+    time.sleep(1)
+    assert kinds_received(warehouse) == [("request", 200), ("amend", 200)]
+    assert warehouse.requests[-1]["body"]["lines"][0]["quantity"] == 1
+
+
+def test_a_hand_dispatch_leaves_no_fulfilment_request_behind(worker_env, card_order, smtp_server, warehouse, admin_user):
+    from orders import services
+    from tests.peers import Workers
+
+    services.order_dispatch_by_hand(order=card_order, carrier="Royal Mail", tracking_number="RM123456789GB", by=admin_user)
+    workers = Workers(worker_env)
+    workers.start()
+    try:
+        wait_for(lambda: any("RM123456789GB" in m.get_body(("plain",)).get_content() for m in smtp_server.messages), sweep=True)
+        time.sleep(2)
+    finally:
+        workers.stop()
+    assert warehouse.arrived == 0
+    assert not OutboxEntry.objects.filter(order=card_order, kind="fulfilment").exclude(status="withdrawn").exists()
+
+
+def test_nothing_is_sent_to_the_warehouse_for_an_order_already_dispatched(workers, card_order, smtp_server, warehouse, api, admin_user):
+    from orders import services
+
+    wait_for(lambda: card_order.number in warehouse.accepted)
+    body, headers = signed_dispatch({"order_number": card_order.number, "carrier": "Royal Mail", "tracking_number": "RM1"})
+    assert api.post("/api/fulfilment/dispatch/", body, content_type="application/json", HTTP_X_SIGNATURE=headers["X-Signature"]).status_code == 200
+    services.order_dispatch_by_hand(order=card_order, carrier="Courier", tracking_number="C-1", by=admin_user)
+    services.order_refund(order=card_order, reason="Lost in the post")
+
+    wait_for(lambda: OutboxEntry.objects.filter(order=card_order, kind="refund", status="sent").exists(), sweep=True)
+    time.sleep(1)
+    assert kinds_received(warehouse) == [("request", 200)]
+    assert not OutboxEntry.objects.filter(order=card_order, kind__in=["cancel", "amend"]).exists()

@@ -24,12 +24,14 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps({
                 "balanced": books.balanced, "publications": books.publications, "orders": books.orders,
-                "paid_orders": books.paid_orders, "problems": [vars(problem) for problem in books.problems],
+                "paid_orders": books.paid_orders, "confirmations_resent": books.confirmations_resent, "problems": [vars(problem) for problem in books.problems],
             }))  # fmt: skip
         else:
             for problem in books.problems:
                 self.stdout.write(str(problem))
         summary = f"{books.publications} publications, {books.orders} orders ({books.paid_orders} paid)"
+        if books.confirmations_resent:
+            summary += f", {books.confirmations_resent} confirmation(s) sent again at staff's request"
         if not books.balanced:
             raise CommandError(f"The books do not balance: {len(books.problems)} problems in {summary}.")
         if not as_json:
