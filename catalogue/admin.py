@@ -1,6 +1,7 @@
 """The staff's tool: publications with their price history and stock ledger, topics, comments."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, Subquery, Value, When
@@ -12,6 +13,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from import_export.admin import ImportExportModelAdmin
+
+from shop import spreadsheets
 
 from . import selectors, services
 from .cache import catalogue_changed
@@ -194,8 +197,31 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
     change_list_template = "admin/catalogue/publication/change_list.html"
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.import_pages_view)
-        return [path("import-pages/", view, name="catalogue_publication_import_pages")] + super().get_urls()
+        view = self.admin_site.admin_view
+        return [
+            path("import-pages/", view(self.import_pages_view), name="catalogue_publication_import_pages"),
+            path("low-stock/", view(self.low_stock_view), name="catalogue_publication_low_stock"),
+        ] + super().get_urls()
+
+    LOW_STOCK_COLUMNS = ["Title", "ISBN", "Copies", "Reorder level", "Sold in the last days", "Sold per day", "Days left"]
+
+    def low_stock_view(self, request):
+        """Titles at or below their reorder level, those running out soonest first (the daily
+        digest's list), as a page or, with ?format=csv, a file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        publications = selectors.publications_low_on_stock()
+        if request.GET.get("format") == "csv":
+            rows = [
+                [p.title, p.isbn_display, p.stock, p.reorder_level, p.sold, f"{p.per_day:.2f}", "" if p.days_left is None else p.days_left]
+                for p in publications
+            ]  # fmt: skip
+            return spreadsheets.csv_response("low-stock.csv", [self.LOW_STOCK_COLUMNS, *rows])
+        context = {
+            **self.admin_site.each_context(request), "title": "Titles running low", "opts": self.model._meta,
+            "publications": publications, "sales_days": settings.STOCK_SALES_DAYS,
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/catalogue/publication/low_stock.html", context)
 
     def has_import_pages_permission(self, request):
         # The comments arrive approved: whoever imports them must be allowed to moderate too.

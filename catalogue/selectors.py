@@ -1,17 +1,22 @@
 """The catalogue's reads, shared by the API, the pages and the admin."""
 
+from datetime import timedelta
+from decimal import Decimal
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import BooleanField, Case, Count, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from . import isbn
-from .models import Comment, Publication
+from .models import Comment, Publication, StockMovement
 
 
 # How like a word of a title a search term must be (pg_trgm's word similarity, 0 to 1) to be
@@ -103,6 +108,19 @@ def comments_approved(publication: Publication) -> QuerySet:
     return publication.comments.filter(status=Comment.Status.APPROVED).order_by("number")
 
 
-def publications_low_on_stock() -> QuerySet:
-    """On sale and at or under their reorder level, the emptiest first."""
-    return Publication.objects.filter(on_sale=True, stock__lte=F("reorder_level")).order_by("stock", "title")
+def publications_low_on_stock() -> list[Publication]:
+    """On sale and at or under their reorder level, those that will run out soonest first, each
+    with `sold` (copies sold, less cancelled, in the last STOCK_SALES_DAYS days), `per_day` and
+    `days_left` (stock over sales per day; None with no sales: those come last, emptiest first)."""
+    since = timezone.now() - timedelta(days=settings.STOCK_SALES_DAYS)
+    recent = Q(stock_movements__created_at__gte=since, stock_movements__reason__in=[StockMovement.Reason.SALE, StockMovement.Reason.CANCELLATION])
+    low = list(
+        Publication.objects.filter(on_sale=True, stock__lte=F("reorder_level"))
+        .annotate(sold=Coalesce(-Sum("stock_movements__delta", filter=recent), 0))
+        .order_by("stock", "title")
+    )
+    for publication in low:
+        publication.sold = max(publication.sold, 0)
+        publication.per_day = Decimal(publication.sold) / settings.STOCK_SALES_DAYS
+        publication.days_left = (Decimal(publication.stock) / publication.per_day).quantize(Decimal("0.1")) if publication.sold else None
+    return sorted(low, key=lambda p: (p.days_left is None, p.days_left or 0, p.stock, p.title))

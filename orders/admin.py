@@ -83,6 +83,38 @@ def in_pounds(field: str, description: str):
     return show
 
 
+class LateAtWarehouseFilter(admin.SimpleListFilter):
+    title = "at the warehouse"
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"More than {settings.WAREHOUSE_LATE_WORKING_DAYS} working days, not dispatched")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=selectors.orders_late_at_warehouse().values("pk"))
+        return queryset
+
+
+class PaidInFilter(admin.SimpleListFilter):
+    """The orders behind the front page's takings: paid today, or this week, by the finance
+    reports' day rule."""
+
+    title = "paid"
+    parameter_name = "paid"
+
+    def lookups(self, request, model_admin):
+        return [("today", "Today"), ("week", "This week (from Monday)")]
+
+    def queryset(self, request, queryset):
+        from shop.dashboard import paid_periods
+
+        if self.value() in ("today", "week"):
+            start, end = paid_periods()[self.value() == "week"].bounds
+            return queryset.filter(paid_at__gte=start, paid_at__lt=end)
+        return queryset
+
+
 class TechnicalAdmin(admin.ModelAdmin):
     """A model only superusers need in the admin's index (its pages stay reachable from an
     order's page for staff who may view it)."""
@@ -94,7 +126,7 @@ class TechnicalAdmin(admin.ModelAdmin):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["order_number", "placed_at", "email", "status", "total_pounds", "flagged"]
-    list_filter = ["status", "needs_attention", "delivery_method", "placed_at"]
+    list_filter = ["status", "needs_attention", LateAtWarehouseFilter, PaidInFilter, "delivery_method", "placed_at"]
     date_hierarchy = "placed_at"
     search_fields = ["number", "email", "name", "postcode"]
     search_help_text = "Order number, email, name, postcode, or an ISBN in any format."

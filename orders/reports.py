@@ -194,6 +194,25 @@ def refund_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Takings:
+    orders: int
+    paid: Decimal
+    refunded: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.paid - self.refunded
+
+
+def takings(period: Period) -> Takings:
+    """Orders paid and money taken in a period by the summary report's day rule (an order on the
+    local day it was paid, a refund on the day Stripe made it): its day rows add up to this."""
+    paid = Order.objects.filter(_in(period, "paid_at")).aggregate(orders=Count("id"), total=Sum("total"))
+    refunded = Refund.objects.filter(_in(period, "refunded_at"), status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))
+    return Takings(orders=paid["orders"], paid=paid["total"] or ZERO, refunded=refunded["total"] or ZERO)
+
+
 def summary_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     """Per day, then per publication and a row for delivery: orders, copies sold, net, VAT, gross,
     and refunds. The publications and delivery add up to the days, refunds included (what a

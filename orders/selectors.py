@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from . import working_days
 from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OutboxEntry, Refund, RefundLine
 
 
@@ -114,3 +115,21 @@ def _person(user) -> str:
 
 def _attempts(entry: OutboxEntry) -> str:
     return f"after {entry.attempts} attempts" if entry.attempts > 1 else ""
+
+
+# --- The back office's day -----------------------------------------------------------------
+
+
+def orders_needing_attention():
+    return Order.objects.filter(needs_attention=True)
+
+
+def orders_paid_not_sent():
+    """Paid, and the warehouse not yet asked (or not yet accepted the request)."""
+    return Order.objects.filter(status=Order.Status.PAID)
+
+
+def orders_late_at_warehouse(now: datetime | None = None):
+    """With the warehouse for more than WAREHOUSE_LATE_WORKING_DAYS working days, not dispatched."""
+    cutoff = working_days.late_before(now or timezone.now(), settings.WAREHOUSE_LATE_WORKING_DAYS)
+    return Order.objects.filter(status=Order.Status.FULFILMENT_REQUESTED, sent_to_warehouse_at__lt=cutoff)

@@ -14,6 +14,28 @@ from django_otp.admin import OTPAdminAuthenticationForm
 
 
 class ShopAdminSite(AdminSite):
+    """The back office: branded with the shop's name, opening on the day's work (shop.dashboard)."""
+
+    index_template = "admin/shop_index.html"
+    index_title = "Today"
+
+    @property
+    def site_header(self):
+        return f"{settings.SHOP_NAME}: back office"
+
+    @property
+    def site_title(self):
+        return f"{settings.SHOP_NAME} back office"
+
+    def index(self, request, extra_context=None):
+        from . import dashboard  # the apps' selectors, loaded once the apps are
+
+        extra_context = {
+            **(extra_context or {}),
+            "work_counts": dashboard.work_counts(request.user), "takings": dashboard.takings(request.user),
+        }  # fmt: skip
+        return super().index(request, extra_context)
+
     @property
     def login_form(self):
         return OTPAdminAuthenticationForm if settings.ADMIN_REQUIRES_OTP else AdminAuthenticationForm

@@ -245,6 +245,12 @@ OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=300)
 # REPORT_MAX_DAYS) are built by a worker and emailed as a link that works for REPORT_LINK_HOURS.
 REPORT_INLINE_MAX_DAYS = env.int("REPORT_INLINE_MAX_DAYS", default=366)
 REPORT_MAX_DAYS = env.int("REPORT_MAX_DAYS", default=3660)
+
+# The back office: an order with the warehouse for more than WAREHOUSE_LATE_WORKING_DAYS working
+# days (weekends and England and Wales bank holidays skipped) without dispatch is late; a low
+# title's days of stock left are reckoned from its sales over the last STOCK_SALES_DAYS days.
+WAREHOUSE_LATE_WORKING_DAYS = env.int("WAREHOUSE_LATE_WORKING_DAYS", default=2)
+STOCK_SALES_DAYS = env.int("STOCK_SALES_DAYS", default=28)
 REPORT_LINK_HOURS = env.int("REPORT_LINK_HOURS", default=24)
 SHOP_CURRENCY = "GBP"
 # Minutes a placed order waits for payment before it expires and its stock returns.

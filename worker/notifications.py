@@ -88,7 +88,9 @@ def send_low_stock_digest(publications) -> int:
         return 0
     message = EmailMessage(
         subject=f"Low stock: {len(publications)} publication(s) at or under their reorder level",
-        body=render_to_string("emails/low_stock.txt", {"publications": publications, "shop_url": settings.SHOP_URL}),
+        body=render_to_string(
+            "emails/low_stock.txt", {"publications": publications, "shop_url": settings.SHOP_URL, "sales_days": settings.STOCK_SALES_DAYS}
+        ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=settings.STAFF_EMAILS,
     )

@@ -153,6 +153,8 @@ ROWS += [
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
     Row("admin/orders/order/<int:order_id>/packing-slip/", "get", "/admin/orders/order/{order_id}/packing-slip/",
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
+    Row("admin/catalogue/publication/low-stock/", "get", "/admin/catalogue/publication/low-stock/",
+        who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
     Row("admin/orders/reportdownload/export/", "get", "/admin/orders/reportdownload/export/",
         who(TO_LOGIN, TO_LOGIN, 403, 403, 200)),
     Row("admin/catalogue/publication/import/", "get", "/admin/catalogue/publication/import/",

@@ -1,0 +1,32 @@
+"""Working days as the warehouse keeps them: Monday to Friday, less England and Wales bank
+holidays (the `holidays` package's calendar for England, which includes Wales's)."""
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+
+from .reports import zone
+
+
+@lru_cache(maxsize=8)
+def _bank_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.UK(subdiv="ENG", years=year)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def late_before(now: datetime, working_days: int) -> datetime:
+    """The moment before which something sent is more than `working_days` working days old at
+    `now`: the local midnight starting the (working_days + 1)th working day back, counting today
+    if it is one. Something sent on Thursday is 3 working days old on Tuesday (Friday, Monday,
+    Tuesday), so with 2 it is late then; something sent on Friday is not."""
+    day, counted = now.astimezone(zone()).date(), 0
+    while True:
+        if is_working_day(day):
+            counted += 1
+            if counted == working_days + 1:
+                return datetime.combine(day, time.min, tzinfo=zone())
+        day -= timedelta(days=1)
