@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Case, F, Subquery, Value, When
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
@@ -195,6 +196,25 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
         return format_html('<a href="{}">All stock movements</a>', url)
 
     change_list_template = "admin/catalogue/publication/change_list.html"
+    import_template_name = "admin/catalogue/publication/import.html"
+    export_template_name = "admin/catalogue/publication/export.html"
+
+    def import_action(self, request, **kwargs):
+        """django-import-export's import, with a file whose rows had errors kept (where a good
+        one waits for its confirmation) so that staff can try it again after putting right in
+        the shop what the errors name, without choosing it again."""
+        kept, kept_name = request.POST.get("kept_file", ""), request.POST.get("kept_file_name", "")
+        if request.method == "POST" and kept and not request.FILES.get("import_file"):
+            data = self.get_tmp_storage_class()(name=kept).read()
+            if data is not None:
+                request.FILES["import_file"] = SimpleUploadedFile(kept_name or "catalogue", data)
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        form, result = context.get("form"), context.get("result")
+        upload = getattr(form, "cleaned_data", {}).get("import_file") if form is not None else None
+        if result is not None and "confirm_form" not in context and getattr(upload, "tmp_storage_name", None):
+            context["kept_file"] = {"name": upload.tmp_storage_name, "file_name": upload.name}
+        return response
 
     def get_urls(self):
         view = self.admin_site.admin_view

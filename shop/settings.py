@@ -152,6 +152,9 @@ CACHES = {
 # (django-import-export lets any staff user in otherwise).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# An uploaded file waits between the preview and the confirmation (or, after errors, for a second
+# try) in the shared cache, so that any web host can take the next step.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 # --- Celery (namespace CELERY_, read by shop/celery.py) ---------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -265,3 +266,30 @@ def test_a_comment_is_approved_or_rejected_from_its_own_page_and_the_list(staff_
     assert comment.status == "rejected"
     assert staff_client.get(f"{COMMENTS}{comment.pk}/moderate/").status_code == 405
     assert staff_client.post(f"{COMMENTS}{comment.pk}/moderate/", {"status": "pending"}).status_code == 400
+
+
+def test_admin_import_lists_every_error_with_the_files_line_numbers_and_keeps_the_file(staff_client, seed):
+    content = (
+        HEADER
+        + '978-1-909029-08-8,Patient-centred leadership,,patient-centred-leadership,9.99,1,20,10,52,2014-05-15,A,,S,F,P\n'
+        + '978-1-909029-09-9,Bad check digit,,bad,5.00,1,5,10,10,2020-01-01,A,,S,F,P\n'
+        + '9781909029095,Bad price,,bad-price,five,1,5,10,10,2020-01-01,A,,S,F,P\n'
+    )
+
+    response = upload(staff_client, content)
+    errors = [" ".join(item.split()) for item in re.findall(r"<li>(Line \d+.*?)</li>", response.text, re.S)]
+
+    assert errors[0] == "Line 3, <strong>isbn</strong>: The check digit is wrong: this is not a valid ISBN."
+    assert errors[1].startswith("Line 4, <strong>price</strong>:")
+    kept = response.context["kept_file"]
+    assert kept["file_name"] == "catalogue.csv"
+    again = staff_client.post(f"{CHANGELIST}import/", {"resource": "0", "format": "0", "kept_file": kept["name"], "kept_file_name": "catalogue.csv"})
+    assert [row.number for row in again.context["result"].invalid_rows] == [2, 3]  # the same file, read again
+    assert 'value="Try catalogue.csv again"' in again.text
+
+
+def test_the_export_page_has_no_inline_script_or_style(staff_client, seed):
+    page = staff_client.get(f"{CHANGELIST}export/").text
+
+    assert "onchange=" not in page and "style=" not in page
+    assert "catalogue/export-select-all.js" in page
