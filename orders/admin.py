@@ -161,7 +161,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     READABLE = {
         "subtotal": "subtotal_pounds", "delivery": "delivery_pounds", "vat": "vat_pounds", "total": "total_pounds",
-        "payment_intent": "payment_in_stripe",
+        "payment_intent": "payment_in_stripe", "needs_attention": "attention",
     }  # fmt: skip
     subtotal_pounds = in_pounds("subtotal", "subtotal")
     delivery_pounds = in_pounds("delivery", "delivery")
@@ -183,6 +183,10 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="needs attention", ordering="needs_attention")
     def flagged(self, order):
         return format_html('<strong class="flagged">{}</strong>', "Yes") if order.needs_attention else ""
+
+    @admin.display(description="needs attention")
+    def attention(self, order):
+        return format_html('<strong class="flagged">{}</strong>', "Yes") if order.needs_attention else "No"
 
     def has_add_permission(self, request):
         return False
@@ -295,6 +299,8 @@ class OrderAdmin(admin.ModelAdmin):
                 "can_dispatch": can_work and order.can_become(Order.Status.DISPATCHED) and order.status != Order.Status.PENDING_PAYMENT,
                 "can_resend": can_work and order.paid_at is not None,
                 "can_refund": request.user.has_perm("orders.add_refund") and order.status in services.REFUNDABLE,
+                # Nothing on the order's own form is edited here: each job has its page.
+                "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
             }  # fmt: skip
         return super().change_view(request, object_id, form_url, extra_context)
 

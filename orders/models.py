@@ -351,7 +351,7 @@ class OutboxEntry(models.Model):
     leased_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was sent (or, withdrawn, when it was withdrawn).")
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -88,7 +88,7 @@ def mark_sent(entry: OutboxEntry) -> None:
 
 def withdraw(entry: OutboxEntry) -> None:
     """No longer needed (a warehouse change for a request that never reached it)."""
-    OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxEntry.Status.WITHDRAWN, leased_until=None)
+    OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxEntry.Status.WITHDRAWN, leased_until=None, sent_at=timezone.now())
 
 
 def wait(entry: OutboxEntry) -> float:

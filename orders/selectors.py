@@ -93,7 +93,7 @@ def order_timeline(order: Order) -> list[Moment]:
         elif entry.status == OutboxEntry.Status.FAILED:
             moments.append(Moment(entry.next_attempt_at, kind, f"{label}: failed, needs staff", detail=entry.last_error, failed=True))
         elif entry.status == OutboxEntry.Status.WITHDRAWN:
-            moments.append(Moment(entry.created_at, kind, f"{label}: withdrawn before it was sent"))
+            moments.append(Moment(entry.sent_at or entry.created_at, kind, f"{label}: withdrawn before it was sent"))
         else:
             waiting = f"attempt {entry.attempts + 1} due {timezone.localtime(entry.next_attempt_at):%d %b %H:%M}"
             detail = f"{waiting}; last error: {entry.last_error}" if entry.last_error else waiting

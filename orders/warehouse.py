@@ -36,7 +36,7 @@ def held_by_a_worker(entry: OutboxEntry) -> bool:
 
 def _withdraw(entry: OutboxEntry) -> None:
     OutboxEntry.objects.filter(pk=entry.pk).update(
-        status=OutboxEntry.Status.WITHDRAWN, leased_until=None, last_error="", sent_at=None
+        status=OutboxEntry.Status.WITHDRAWN, leased_until=None, last_error="", sent_at=timezone.now()
     )
 
 

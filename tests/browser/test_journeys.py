@@ -363,10 +363,112 @@ def test_staff_sign_in_with_a_second_factor_and_an_idle_session_ends(live_server
     page.fill("#id_otp_token", f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}")
     page.click("input[type=submit][value='Log in']")
     staff.shot("with-the-code")
-    assert page.url.rstrip("/").endswith("/admin") and "Site administration" in page.content()
+    assert page.url.rstrip("/").endswith("/admin") and "back office" in page.content()
 
     settings.ADMIN_IDLE_MINUTES = 0.05  # three seconds
     page.wait_for_timeout(4000)
     page.goto(f"{live_server.url}/admin/orders/order/")
     staff.shot("idle-session-ended")
     assert "/admin/login/" in page.url
+
+
+def test_staff_run_the_day_from_the_back_office(shop, journey, smtp_server, warehouse):
+    """The Staff group's day at 1280 px: the front page's counts, an order worked from its page
+    (note, address, resend, hand dispatch), a refund of a copy and the delivery, a bulk refund
+    that waits for its confirmation, a comment approved on its own page, an import with errors."""
+    from catalogue.models import Comment
+    from tests.factories import CommentFactory, StaffFactory
+
+    user = StaffFactory(username="margaret")
+    user.groups.add(Group.objects.get(name="Staff"))
+    warehouse.script = [503] * 50  # the warehouse is down today: orders wait to be sent
+    by_hand, refunded, bulk = (paid_order_through_the_api(shop, copies=2) for _ in range(3))
+    Order.objects.filter(pk=bulk.pk).update(needs_attention=True, attention_reason="The reader asked to cancel")
+    CommentFactory(publication=Publication.objects.get(slug=SEED), name="Dr Lee", body="Worth reading.", status=Comment.Status.PENDING)
+    seed = Publication.objects.get(slug=SEED)
+    Publication.objects.filter(pk=seed.pk).update(reorder_level=seed.stock + 1)
+
+    staff = journey("staff-day", width=1280)
+    admin = admin_login(staff, shop, "margaret")
+    counts = admin.locator(".day-work")
+    expect(admin.get_by_role("heading", name="To do")).to_be_visible()
+    expect(counts.get_by_role("link", name=re.compile(r"^1 Orders needing attention"))).to_be_visible()
+    expect(counts.get_by_role("link", name=re.compile(r"^3 Paid, not yet at the warehouse"))).to_be_visible()
+    expect(counts.get_by_role("link", name=re.compile(r"^1 Comments awaiting moderation"))).to_be_visible()
+    expect(counts.get_by_role("link", name=re.compile(r"Titles at or below their reorder level"))).to_be_visible()
+    expect(admin.locator(".day-takings")).to_contain_text("Today")
+    staff.shot("front-page")
+    for name, shows in [
+        ("Orders needing attention", bulk.number), ("Paid, not yet at the warehouse", refunded.number),
+        ("At the warehouse more than", "0 orders"), ("Comments awaiting moderation", "Worth reading."),
+        ("Titles at or below their reorder level", "Patient-centred leadership"),
+    ]:  # fmt: skip
+        counts.get_by_role("link", name=re.compile(name)).click()
+        expect(admin.locator("#content")).to_contain_text(shows)
+        admin.go_back()
+
+    admin.goto(f"{shop}/admin/orders/order/{by_hand.pk}/change/")
+    admin.get_by_label("Add a note (staff only)").fill("Reader rang: she will be away next week.")
+    admin.get_by_role("button", name="Add the note").click()
+    expect(admin.locator("#timeline")).to_contain_text("Reader rang: she will be away next week.")
+    admin.get_by_role("link", name="Correct the address").click()
+    admin.get_by_label("Address line 1").fill("Flat 2, 1 High St")
+    admin.get_by_role("button", name="Correct the address").click()
+    expect(admin.locator(".messagelist")).to_contain_text("address of")
+    expect(admin.locator("#timeline")).to_contain_text("Delivery address corrected. It was:")
+    admin.get_by_role("link", name="Resend the confirmation").click()
+    admin.get_by_role("button", name="Send it again").click()
+    expect(admin.locator("#timeline")).to_contain_text("Confirmation sent again")
+    admin.get_by_role("link", name="Record a dispatch by hand").click()
+    admin.get_by_label("Carrier").fill("Royal Mail Tracked 48")
+    admin.get_by_label("Tracking number").fill("RM123456789GB")
+    admin.get_by_role("button", name="Record the dispatch").click()
+    expect(admin.locator(".field-status")).to_contain_text("Dispatched")
+    expect(admin.locator("#timeline")).to_contain_text("withdrawn")
+    wait_for(lambda: any("RM123456789GB" in m.get_body(("plain",)).get_content() for m in smtp_server.messages), sweep=True)
+    assert any(m["Subject"] == f"Your order {by_hand.number} is confirmed (sent again)" for m in smtp_server.messages)
+    admin.reload()
+    staff.shot("order-page")
+
+    admin.goto(f"{shop}/admin/orders/order/{refunded.pk}/change/")
+    admin.get_by_role("link", name="Refund", exact=True).click()
+    admin.fill(f"#id_line_{refunded.lines.get().pk}", "1")
+    admin.check("#id_delivery")
+    admin.fill("#id_reason", "One copy arrived damaged")
+    admin.get_by_role("button", name="See what it comes to").click()
+    expect(admin.locator(".refund-total")).to_have_text("£11.45")  # £8.50 and the £2.95 delivery
+    admin.get_by_role("button", name="Refund £11.45").click()
+    expect(admin.locator(".messagelist")).to_contain_text("Refunded £11.45")
+
+    admin.goto(f"{shop}/admin/orders/order/?needs_attention__exact=1")
+    admin.locator(f"tr:has-text('{bulk.number}') input.action-select").check()
+    admin.select_option("select[name=action]", "refund_in_full")
+    admin.get_by_role("button", name="Go").click()
+    expect(admin.locator("#content")).to_contain_text(bulk.number)
+    staff.shot("bulk-refund-confirmation")
+    assert not Refund.objects.filter(order=bulk).exists()  # nothing until confirmed
+    admin.fill("#id_reason", "Cancelled at the reader's request")
+    admin.get_by_role("button", name=re.compile(r"^Refund")).click()
+    expect(admin.locator(".messagelist")).to_contain_text("1 order(s) refunded")
+    assert Refund.objects.get(order=bulk).amount == bulk.total
+
+    comment = Comment.objects.get(name="Dr Lee")
+    admin.goto(f"{shop}/admin/catalogue/comment/{comment.pk}/change/")
+    admin.get_by_role("button", name="Approve").click()
+    expect(admin.locator(".messagelist")).to_contain_text("approved")
+
+    bad = SCREENSHOTS.parent / "two-bad-rows.csv"
+    bad.write_text(
+        "isbn,title,subtitle,slug,price,on_sale,stock,reorder_level,pages,published,authors,topics,summary,key_findings,policy_implications\n"
+        "978-1-909029-09-9,Bad check digit,,bad,5.00,1,5,10,10,2020-01-01,A,,S,F,P\n"
+        "9781909029095,Bad price,,bad-price,five,1,5,10,10,2020-01-01,A,,S,F,P\n"
+    )
+    admin.goto(f"{shop}/admin/catalogue/publication/import/")
+    admin.set_input_files("#id_import_file", str(bad))
+    admin.select_option("#id_format", label="csv")
+    admin.get_by_role("button", name="Submit").click()
+    errors = admin.locator("#import-errors li")
+    expect(errors.nth(0)).to_contain_text("Line 2, isbn: The check digit is wrong")
+    expect(errors.nth(1)).to_contain_text("Line 3, price")
+    expect(admin.get_by_role("button", name="Try two-bad-rows.csv again")).to_be_visible()
+    staff.shot("import-errors")
