@@ -4,7 +4,7 @@
 
 Fills BENCH_DATABASE_URL with paid orders of four lines each (once; kept for later runs),
 then in one run: streams the order-lines CSV report for the whole year through the shop's own
-code path (orders.reports.csv_lines, as the API does) and prints rows/s and this process's peak
+code path (reports.finance.csv_lines, as the API does) and prints rows/s and this process's peak
 memory; runs `COPY (the same query) TO STDOUT` straight through psycopg and prints its rows/s;
 prints their ratio; and, for comparison, the rate of formatting the rows in Python (the path on
 databases other than PostgreSQL). Targets: at least 0.5 of COPY's rate, peak memory under 150 MB.
@@ -55,7 +55,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from orders import reports
+    from reports import finance as reports
     from orders.models import DeliveryMethod, OrderLine
 
     call_command("migrate", "--noinput", verbosity=0)

@@ -11,6 +11,4 @@ urlpatterns = [
     path("orders/<str:number>/pay/", api.OrderPay.as_view(), name="api-order-pay"),
     path("payments/stripe/webhook/", api.stripe_webhook, name="stripe-webhook"),
     path("fulfilment/dispatch/", api.fulfilment_dispatch, name="fulfilment-dispatch"),
-    path("reports/download/<str:token>/", api.ReportFileView.as_view(), name="api-report-file"),
-    path("reports/<str:name>/", api.ReportDownloadView.as_view(), name="api-report"),
 ]

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import F, Q, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -152,9 +152,8 @@ def _owed_messages_sent(before):
         for number in sorted(numbers):
             if sent[kind, number] != 1:
                 yield Problem("owed", number, f"{OutboxEntry.Kind(kind).label}: {sent[kind, number]} sent, expected 1")
-    unsent_refund_emails = Refund.objects.filter(status=Refund.Status.SUCCEEDED, refunded_at__lt=before).exclude(
-        outbox__status=OutboxEntry.Status.SENT
-    )
+    email_sent = OutboxEntry.objects.filter(refund=OuterRef("pk"), kind=OutboxEntry.Kind.REFUND, status=OutboxEntry.Status.SENT)
+    unsent_refund_emails = Refund.objects.filter(status=Refund.Status.SUCCEEDED, refunded_at__lt=before).exclude(Exists(email_sent))
     for number, refund_id in unsent_refund_emails.values_list("order__number", "pk"):
         yield Problem("owed", number, f"refund {refund_id}: its email was not sent")
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -125,11 +125,19 @@ def orders_needing_attention():
 
 
 def orders_paid_not_sent():
-    """Paid, and the warehouse not yet asked (or not yet accepted the request)."""
-    return Order.objects.filter(status=Order.Status.PAID)
+    """Paid (or partly refunded) and not yet accepted by the warehouse, nor sent by hand, nor
+    withdrawn from it."""
+    withdrawn = OutboxEntry.objects.filter(order=OuterRef("pk"), kind=OutboxEntry.Kind.FULFILMENT, status=OutboxEntry.Status.WITHDRAWN)
+    return Order.objects.filter(
+        status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED], sent_to_warehouse_at__isnull=True, dispatched_at__isnull=True
+    ).exclude(Exists(withdrawn))
 
 
 def orders_late_at_warehouse(now: datetime | None = None):
-    """With the warehouse for more than WAREHOUSE_LATE_WORKING_DAYS working days, not dispatched."""
+    """With the warehouse for more than WAREHOUSE_LATE_WORKING_DAYS working days, not dispatched,
+    and not cancelled there (a full refund)."""
     cutoff = working_days.late_before(now or timezone.now(), settings.WAREHOUSE_LATE_WORKING_DAYS)
-    return Order.objects.filter(status=Order.Status.FULFILMENT_REQUESTED, sent_to_warehouse_at__lt=cutoff)
+    cancelled = OutboxEntry.objects.filter(order=OuterRef("pk"), kind=OutboxEntry.Kind.WAREHOUSE_CANCEL).exclude(status=OutboxEntry.Status.WITHDRAWN)
+    return Order.objects.filter(sent_to_warehouse_at__lt=cutoff, dispatched_at__isnull=True).exclude(
+        status__in=[Order.Status.REFUNDED, Order.Status.CANCELLED]
+    ).exclude(Exists(cancelled))

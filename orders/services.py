@@ -46,7 +46,6 @@ from .models import (
     Payment,
     Refund,
     RefundLine,
-    ReportDownload,
     StripeEvent,
 )  # fmt: skip
 from .money import money, vat_within
@@ -558,10 +557,9 @@ def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
                 reason=StockMovement.Reason.RETURN, order_number=order.number, by=refund.created_by,
             )  # fmt: skip
     if order.status in REFUNDABLE:
-        was_dispatched = order.dispatched_at is not None
         refunded = order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
         status = Order.Status.REFUNDED if refunded >= order.total else Order.Status.PARTIALLY_REFUNDED
-        told = warehouse.after_refund(order, refund, full=status == Order.Status.REFUNDED, was_dispatched=was_dispatched)
+        told = "" if order.dispatched_at else warehouse.after_refund(order, refund)
         _transition(order, status, by=refund.created_by, note=f"Refunded £{refund.amount} ({refund.stripe_refund_id})" + (f"; {told}" if told else ""))
     receipts.credit_note_issue(refund=refund)  # last: the sequence's row stays locked until commit
     return refund
@@ -611,15 +609,18 @@ def order_attention_clear(*, orders, by) -> int:
 
 @transaction.atomic
 def order_fulfilment_requested(*, entry: OutboxEntry, note: str = "") -> Order:
-    """The warehouse accepted the request: the entry is sent and the order moves on, together."""
+    """The warehouse accepted the request: the entry is sent and the order moves on, together
+    (a partly refunded order keeps its status, and is stamped as with the warehouse)."""
     order = _locked(entry.order)
     withdrawn = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxEntry.Status.WITHDRAWN).exists()
     outbox.mark_sent(entry)
     if withdrawn:  # withdrawn after this worker's lease ran out, while it was still sending
         _flag(order, "The warehouse accepted the fulfilment request after it was withdrawn (a full refund or a "
                      "dispatch by hand): ask it not to send the parcel.")  # fmt: skip
-    elif order.can_become(Order.Status.FULFILMENT_REQUESTED) and order.status == Order.Status.PAID:
+    elif order.status == Order.Status.PAID:
         _transition(order, Order.Status.FULFILMENT_REQUESTED, note=note or "Sent to the warehouse")
+    elif order.sent_to_warehouse_at is None:
+        Order.objects.filter(pk=order.pk).update(sent_to_warehouse_at=timezone.now())
     return order
 
 
@@ -640,8 +641,12 @@ def order_dispatch_by_hand(*, order: Order, carrier: str, tracking_number: str, 
 @transaction.atomic
 def _dispatched(*, order: Order, carrier: str, tracking_number: str, by=None, by_hand: bool = False) -> Order:
     order = _locked(order)
-    if order.status == Order.Status.DISPATCHED:
-        return order
+    if order.status == Order.Status.DISPATCHED and not by_hand:
+        if order.carrier != carrier or order.tracking_number != tracking_number:
+            if order.status_changes.filter(to_status=Order.Status.DISPATCHED, changed_by__isnull=False).exists():
+                _flag(order, f"The warehouse reports sending order {order.number} ({carrier} {tracking_number}), "
+                             "which staff had already sent by hand: two parcels may be on their way.")  # fmt: skip
+        return order  # a repeated report changes nothing
     if not order.can_become(Order.Status.DISPATCHED):
         raise InvalidTransition(number=order.number, current=order.status, wanted=Order.Status.DISPATCHED)
     order.carrier, order.tracking_number = carrier, tracking_number
@@ -684,8 +689,8 @@ def order_address_correct(*, order: Order, address: dict, by) -> Order:
     if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
         raise AddressLocked(number=order.number, why=f"it is {order.get_status_display().lower()}.")
     request = OutboxEntry.objects.select_for_update().filter(order=order, kind=OutboxEntry.Kind.FULFILMENT).first()
-    if request and (request.status == OutboxEntry.Status.SENT or warehouse.held_by_a_worker(request)):
-        raise AddressLocked(number=order.number, why="the warehouse has it, or is being sent it now.")
+    if request and not warehouse.never_left(request):
+        raise AddressLocked(number=order.number, why="the warehouse has it, may have it, or is being sent it now.")
     before = _address_text(order)
     for field in ADDRESS_FIELDS:
         setattr(order, field, address[field])
@@ -698,32 +703,3 @@ def order_address_correct(*, order: Order, address: dict, by) -> Order:
 
 def _address_text(order: Order) -> str:
     return ", ".join(part for part in [*(getattr(order, field) for field in ADDRESS_FIELDS), order.country.name] if part)
-
-
-# --- Finance reports ----------------------------------------------------------------------
-
-
-def report_download_record(*, user, report: str, period, format: str, include_unpaid: bool, via: str) -> ReportDownload:
-    """Every finance download is logged: who, which report, which period."""
-    log.info("Finance report %s %s..%s (%s) taken by %s via %s", report, period.start, period.end, format, user, via)
-    return ReportDownload.objects.create(
-        user=user if getattr(user, "pk", None) else None, report=report, period_from=period.start, period_to=period.end,
-        format=format, include_unpaid=include_unpaid, via=via,
-    )  # fmt: skip
-
-
-BUILD_REPORT_TASK = "worker.tasks.build_report"
-
-
-def report_request(*, user, report: str, period, format: str, include_unpaid: bool, via: str) -> ReportDownload:
-    """Log a request for a report. A period over REPORT_INLINE_MAX_DAYS is built by a worker and
-    emailed as a link (the download's `via` is then "email"); a shorter one the caller serves now."""
-    if period.days <= settings.REPORT_INLINE_MAX_DAYS:
-        return report_download_record(user=user, report=report, period=period, format=format, include_unpaid=include_unpaid, via=via)
-    if not getattr(user, "email", ""):
-        raise ValidationError({"to": "Reports this long are emailed, and your account has no email address."})
-    download = report_download_record(
-        user=user, report=report, period=period, format=format, include_unpaid=include_unpaid, via="email"
-    )
-    transaction.on_commit(lambda: outbox.celery_app.signature(BUILD_REPORT_TASK, args=[download.pk]).apply_async())
-    return download

@@ -3,17 +3,21 @@ dispatch staff recorded by hand.
 
 Decided under the order's lock, in the transaction that makes the change, with the order's
 fulfilment request (its outbox entry) locked too, so a worker cannot take the request between
-the decision and the commit:
+the decision and the commit. The warehouse must send nothing more once no copies are left to
+send (every copy refunded, whatever happened to the delivery charge) or staff sent the parcel:
 
-- the request not sent and no worker holding it: it is withdrawn (a full refund, a hand
-  dispatch) and nothing is sent; a refund of some copies needs nothing either, since the
-  request, when it goes, carries the copies still to send;
-- the warehouse has it, or a worker is sending it now: a cancellation (full refund, hand
-  dispatch) or an amendment (some copies refunded) is owed through the outbox, with the
-  Idempotency-Key `{number}:{type}:{refund}` (`…:cancel:dispatch` for a hand dispatch). A
-  worker sends it only once the request is accepted, and drops it if the request never
-  reached the warehouse (see `waiting_for_request`);
-- the order already dispatched: nothing, the parcel is gone.
+- a request that certainly never left (pending, never tried, no worker holding it) is
+  withdrawn and nothing is sent; a failed one (given up on; its order is already flagged) is
+  withdrawn too, so that retrying what failed cannot send it;
+- a request that may have reached the warehouse (accepted, being sent now, or tried before:
+  a timeout may have delivered it) is followed by a cancellation through the outbox, which a
+  worker sends only once the request is accepted;
+- a refund of some copies needs nothing if the request never left (it carries the copies
+  still to send when it goes); otherwise an amendment follows it the same way;
+- nothing at all once the order is dispatched: the parcel is gone.
+
+Cancellations and amendments go to FULFILMENT_URL with the Idempotency-Key
+`{number}:{type}:{refund}` (`…:cancel:dispatch` for a hand dispatch).
 """
 
 from django.db.models import Q, Sum
@@ -34,43 +38,74 @@ def held_by_a_worker(entry: OutboxEntry) -> bool:
     return entry.leased_until is not None and entry.leased_until >= timezone.now()
 
 
+def never_left(request: OutboxEntry) -> bool:
+    """The request has certainly not reached the warehouse: pending, never tried, and no worker holds it."""
+    return request.status == OutboxEntry.Status.PENDING and request.attempts == 0 and not held_by_a_worker(request)
+
+
 def _withdraw(entry: OutboxEntry) -> None:
     OutboxEntry.objects.filter(pk=entry.pk).update(
-        status=OutboxEntry.Status.WITHDRAWN, leased_until=None, last_error="", sent_at=timezone.now()
+        status=OutboxEntry.Status.WITHDRAWN, leased_until=None, sent_at=timezone.now()
     )
 
 
-def after_refund(order: Order, refund: Refund, *, full: bool, was_dispatched: bool) -> str:
-    """What the warehouse is told of `refund` (the order locked; `full` if nothing is left to
-    refund after it). Returns what was done, for the order's history."""
-    if was_dispatched:
+def copies_left(order: Order) -> int:
+    return sum(line["quantity"] for line in lines_now(order))
+
+
+def _nothing_more(order: Order, request: OutboxEntry | None, **cancellation) -> str:
+    """The warehouse must send nothing more of this order (the request locked)."""
+    if request is None or request.status == OutboxEntry.Status.WITHDRAWN:
         return ""
+    if request.status == OutboxEntry.Status.FAILED:
+        _withdraw(request)
+        return "the failed fulfilment request is withdrawn"
+    if never_left(request):
+        _withdraw(request)
+        return "the fulfilment request, not yet sent, is withdrawn"
+    outbox.owe(order, OutboxEntry.Kind.WAREHOUSE_CANCEL, **cancellation)
+    return "the warehouse is sent a cancellation"
+
+
+def after_refund(order: Order, refund: Refund) -> str:
+    """What the warehouse is told of `refund` (the order locked, not yet dispatched). Returns
+    what was done, for the order's history."""
     request = _request_locked(order)
-    if request is None or request.status in (OutboxEntry.Status.WITHDRAWN, OutboxEntry.Status.FAILED):
-        return ""
-    unsent = request.status == OutboxEntry.Status.PENDING and not held_by_a_worker(request)
-    if full:
-        if unsent:
-            _withdraw(request)
-            return "the fulfilment request, not yet sent, is withdrawn"
-        outbox.owe(order, OutboxEntry.Kind.WAREHOUSE_CANCEL, refund=refund)
-        return "the warehouse is sent a cancellation"
-    if unsent or not refund.lines.filter(quantity__gt=0).exists():
-        return ""
+    if copies_left(order) == 0:
+        return _nothing_more(order, request, refund=refund)
+    if request is None or never_left(request) or request.status in (OutboxEntry.Status.WITHDRAWN, OutboxEntry.Status.FAILED):
+        return ""  # when it goes, if it goes, it carries the copies still to send
+    if not refund.lines.filter(quantity__gt=0).exists():
+        return ""  # money alone: nothing changes for the warehouse
     outbox.owe(order, OutboxEntry.Kind.WAREHOUSE_AMEND, refund=refund)
     return "the warehouse is sent an amendment"
 
 
 def after_hand_dispatch(order: Order) -> str:
     """Staff sent the parcel themselves: the warehouse must not send it too."""
-    request = _request_locked(order)
-    if request is None or request.status in (OutboxEntry.Status.WITHDRAWN, OutboxEntry.Status.FAILED):
-        return ""
-    if request.status == OutboxEntry.Status.PENDING and not held_by_a_worker(request):
-        _withdraw(request)
-        return "the fulfilment request, not yet sent, is withdrawn"
-    outbox.owe(order, OutboxEntry.Kind.WAREHOUSE_CANCEL, occasion=HAND_DISPATCH)
-    return "the warehouse is sent a cancellation"
+    return _nothing_more(order, _request_locked(order), occasion=HAND_DISPATCH)
+
+
+def superseded(entry: OutboxEntry) -> bool:
+    """An amendment overtaken by events: the order has been cancelled at the warehouse (or is
+    about to be), or dispatched. The cancellation says all; an amendment after it could restart
+    the parcel."""
+    if entry.kind != OutboxEntry.Kind.WAREHOUSE_AMEND:
+        return False
+    cancelled = OutboxEntry.objects.filter(order_id=entry.order_id, kind=OutboxEntry.Kind.WAREHOUSE_CANCEL).exclude(
+        status=OutboxEntry.Status.WITHDRAWN
+    )
+    return cancelled.exists() or Order.objects.filter(pk=entry.order_id, dispatched_at__isnull=False).exists()
+
+
+def no_longer_wanted(entry: OutboxEntry) -> bool:
+    """A fulfilment request a worker is about to send for the first time whose order no longer
+    wants it (every copy refunded, dispatched by hand, cancelled): withdraw it instead. One
+    tried before may be at the warehouse already: it goes, and the cancellation follows it."""
+    order = entry.order
+    return entry.attempts <= 1 and (
+        order.status in (Order.Status.REFUNDED, Order.Status.CANCELLED) or order.dispatched_at is not None or copies_left(order) == 0
+    )
 
 
 def waiting_for_request(entry: OutboxEntry) -> bool | None:

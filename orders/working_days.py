@@ -3,10 +3,16 @@ holidays (the `holidays` package's calendar for England, which includes Wales's)
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 
-from .reports import zone
+
+
+def zone() -> ZoneInfo:
+    """The shop's time zone (TIME_ZONE, Europe/London): its days are the days counted here."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 @lru_cache(maxsize=8)
@@ -30,3 +36,11 @@ def late_before(now: datetime, working_days: int) -> datetime:
             if counted == working_days + 1:
                 return datetime.combine(day, time.min, tzinfo=zone())
         day -= timedelta(days=1)
+
+
+def today_and_week(now: datetime) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
+    """[start, end) of today and of this week from Monday to the end of today, in local days."""
+    today = now.astimezone(zone()).date()
+    midnight = lambda day: datetime.combine(day, time.min, tzinfo=zone())  # noqa: E731
+    tomorrow = midnight(today + timedelta(days=1))
+    return (midnight(today), tomorrow), (midnight(today - timedelta(days=today.weekday())), tomorrow)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Comment
-from orders import reports
+from reports import finance
 from orders import selectors as order_selectors
 
 
@@ -26,8 +26,8 @@ class Count:
 @dataclass(frozen=True)
 class Takings:
     label: str
-    period: reports.Period
-    takings: reports.Takings
+    period: finance.Period
+    takings: finance.Takings
     link: str
 
 
@@ -62,12 +62,12 @@ def takings(user, now=None) -> list[Takings]:
         return []
     today_, week = paid_periods(now)
     return [
-        Takings("Today", today_, reports.takings(today_), _orders_list(paid="today")),
-        Takings("This week (from Monday)", week, reports.takings(week), _orders_list(paid="week")),
+        Takings("Today", today_, finance.takings(today_), _orders_list(paid="today")),
+        Takings("This week (from Monday)", week, finance.takings(week), _orders_list(paid="week")),
     ]
 
 
-def paid_periods(now=None) -> tuple[reports.Period, reports.Period]:
+def paid_periods(now=None) -> tuple[finance.Period, finance.Period]:
     """Today, and this week from Monday to today, as the finance reports count days."""
-    today = (now or timezone.now()).astimezone(reports.zone()).date()
-    return reports.Period(today, today), reports.Period(today - timedelta(days=today.weekday()), today)
+    today = (now or timezone.now()).astimezone(finance.zone()).date()
+    return finance.Period(today, today), finance.Period(today - timedelta(days=today.weekday()), today)

@@ -2,7 +2,7 @@
 
 - Staff: the catalogue, stock, comments, delivery rates, and orders (see, cancel, refund,
   resend or retry what the workers owe). Not users, tokens or finance reports.
-- Finance: finance reports (the group and its permission come from orders' migration 0006).
+- Finance: finance reports, and orders, their refunds and their history to look at (not change).
 
 A superuser can do everything; give everyone else one of these groups and `is_staff`.
 """
@@ -33,15 +33,33 @@ STAFF_PERMISSIONS = {
 }
 
 
-def staff_permissions():
+FINANCE = "Finance"
+FINANCE_PERMISSIONS = {
+    "orders": {
+        "order": ["view", "export_finance_reports"],
+        "orderline": ["view"],
+        "orderstatuschange": ["view"],
+        "refund": ["view"],
+        "refundline": ["view"],
+        "deliveryzone": ["view"],
+        "deliverymethod": ["view"],
+    },
+    "reports": {"reportdownload": ["view"]},
+}
+GROUPS = {STAFF: STAFF_PERMISSIONS, FINANCE: FINANCE_PERMISSIONS}
+
+
+def permissions_of(table: dict):
     wanted = Q(pk__in=[])
-    for app_label, models in STAFF_PERMISSIONS.items():
+    for app_label, models in table.items():
         for model, actions in models.items():
-            wanted |= Q(content_type__app_label=app_label, codename__in=[f"{action}_{model}" for action in actions])
+            codenames = [action if "_" in action else f"{action}_{model}" for action in actions]
+            wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
     return Permission.objects.filter(wanted)
 
 
 def sync_groups(**kwargs) -> None:
-    """post_migrate: the Staff group holds exactly STAFF_PERMISSIONS (those created so far)."""
-    group, _ = Group.objects.get_or_create(name=STAFF)
-    group.permissions.set(staff_permissions())
+    """post_migrate: each group holds exactly its table's permissions (those created so far)."""
+    for name, table in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions_of(table))

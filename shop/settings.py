@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "shop",
     "catalogue",
     "orders",
+    "reports",
     "worker",
 ]
 

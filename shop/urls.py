@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="shop/api_docs.html"), name="api-docs"),
     path("api/", include("catalogue.api_urls")),
     path("api/", include("orders.api_urls")),
+    path("api/", include("reports.api_urls")),
     path("", include("orders.urls")),
     path("", include("catalogue.urls")),
     # Covers kept on this host's disk (one machine, no object store), DEBUG or not.

@@ -12,9 +12,11 @@ from django.core.files.storage import storages
 from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
-from orders import order_links, outbox, reports, warehouse
+from orders import order_links, outbox, warehouse
 from orders import services as order_services
-from orders.models import OutboxEntry, ReportDownload
+from orders.models import OutboxEntry
+from reports import finance
+from reports.models import ReportDownload
 from shop import logs
 
 from . import fulfilment, notifications
@@ -66,10 +68,16 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
     result = "sent"
     try:
         if entry.kind == OutboxEntry.Kind.FULFILMENT:
+            if warehouse.no_longer_wanted(entry):
+                outbox.withdraw(entry)
+                return "no longer wanted (refunded, cancelled or sent by hand): withdrawn"
             result = fulfilment.request_fulfilment(entry.order)
             order_services.order_fulfilment_requested(entry=entry, note=result)
             return result
         if entry.kind in WAREHOUSE_CHANGES:
+            if warehouse.superseded(entry):
+                outbox.withdraw(entry)
+                return "superseded by the order's cancellation or dispatch: not sent"
             waiting = warehouse.waiting_for_request(entry)
             if waiting is None:
                 outbox.withdraw(entry)
@@ -108,21 +116,21 @@ def report_build(download_id: int) -> str:
     download = ReportDownload.objects.select_related("user").get(pk=download_id)
     if download.built_at:
         return "already built"
-    report = reports.REPORTS[download.report]
-    period = reports.Period(download.period_from, download.period_to)
+    report = finance.REPORTS[download.report]
+    period = finance.Period(download.period_from, download.period_to)
     storage = storages["reports"]
     name = f"{download.report}_{period}_{uuid.uuid4().hex}.{download.format}"
     if download.format == "xlsx":
-        built = reports.xlsx_file(report, period, download.include_unpaid)
+        built = finance.xlsx_file(report, period, download.include_unpaid)
     else:
         built = tempfile.TemporaryFile()
-        for text in reports.csv_lines(report, period, download.include_unpaid):
+        for text in finance.csv_lines(report, period, download.include_unpaid):
             built.write(text.encode())
         built.seek(0)
     with built:
         name = storage.save(name, File(built))
     ReportDownload.objects.filter(pk=download.pk).update(file=name, built_at=timezone.now())
-    notifications.send_report_link(download, f"{settings.SHOP_URL}/api/reports/download/{reports.download_token(download.pk)}/")
+    notifications.send_report_link(download, f"{settings.SHOP_URL}/api/reports/download/{finance.download_token(download.pk)}/")
     return name
 
 

@@ -98,7 +98,7 @@ CASES = [
          files={"files": st.one_of(st.sampled_from(BOUNDARY), st.text(max_size=2000)).map(lambda text: PAGE.format(text))},
          examples=[{"files": PAGE.format("\x00")}, {"files": PAGE.replace("#40464", "#99999999999")},
                    {"files": PAGE.replace("52", "9" * 30)}, {"files": PAGE.format("x" * 300)}]),
-    Case("report download", "/admin/orders/reportdownload/export/", "#content form", ["report", "start", "end", "format"],
+    Case("report download", "/admin/reports/reportdownload/export/", "#content form", ["report", "start", "end", "format"],
          staff=True, examples=[{"start": "9" * 5000}, {"end": "2026-13-45"}, {"report": "orders\x00"}]),
 ]  # fmt: skip
 

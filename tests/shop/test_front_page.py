@@ -12,7 +12,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from catalogue.models import Comment
-from orders import reports, selectors, services, working_days
+from orders import selectors, services, working_days
+from reports import finance
 from orders.models import Order
 from shop import roles
 from tests.factories import CommentFactory, PublicationFactory, StaffFactory
@@ -103,7 +104,7 @@ def test_the_front_page_takings_are_payments_less_refunds_as_the_summary_report_
     paid = sum((order.total for order in known_day.paid), Decimal("0.00"))
     assert (today.takings.orders, today.takings.paid, today.takings.refunded) == (4, paid, known_day.refund.amount)
     assert f"£{paid - known_day.refund.amount}" in page.text
-    summary_days = [row for row in reports.summary_rows(today.period, False) if row[0] == "day"]
+    summary_days = [row for row in finance.summary_rows(today.period, False) if row[0] == "day"]
     assert sum(row[7] for row in summary_days) - sum(row[8] for row in summary_days) == today.takings.net
     assert week.takings.net >= today.takings.net
     paid_today = client.get(today.link).context["cl"].result_list

@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
-from orders.models import ReportDownload
+from reports.models import ReportDownload
 from tests.factories import PublicationFactory, UserFactory
 from tests.peers import S3_KEYS
 from worker import tasks

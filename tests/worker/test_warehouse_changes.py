@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from orders import books, services
+from orders.errors import InvalidTransition
 from orders.models import Order, OutboxEntry
 from shop import signing
 from tests.peers import WAREHOUSE_SECRET
@@ -110,7 +111,7 @@ def test_a_refund_of_money_alone_tells_the_warehouse_nothing(order, warehouse):
 
 def test_a_cancellation_while_a_worker_is_sending_the_request_waits_for_its_acceptance(order, warehouse):
     request = entry(order, "fulfilment")
-    OutboxEntry.objects.filter(pk=request.pk).update(leased_until=timezone.now() + timedelta(minutes=5))  # a worker has it
+    OutboxEntry.objects.filter(pk=request.pk).update(leased_until=timezone.now() + timedelta(minutes=5), attempts=1)  # a worker has it
     services.order_refund(order=order)
 
     assert entry(order, "fulfilment").status == "pending"  # not withdrawn: it may be at the warehouse already
@@ -176,10 +177,11 @@ def test_a_hand_dispatch_after_the_warehouse_accepted_sends_a_cancellation(order
     assert json.loads(cancellation["raw"])["lines"][0]["quantity"] == 2
 
 
-def test_a_hand_dispatch_of_an_order_already_dispatched_changes_nothing(order, warehouse, admin_user):
+def test_a_hand_dispatch_of_an_order_already_dispatched_is_refused_and_changes_nothing(order, warehouse, admin_user):
     work(order, "fulfilment")
     services.order_dispatched(order=order, carrier="Royal Mail", tracking_number="RM1")
-    services.order_dispatch_by_hand(order=order, carrier="Courier", tracking_number="C-1", by=admin_user)
+    with pytest.raises(InvalidTransition):
+        services.order_dispatch_by_hand(order=order, carrier="Courier", tracking_number="C-1", by=admin_user)
 
     assert fresh(order).tracking_number == "RM1"
     assert not OutboxEntry.objects.filter(order=order, kind="cancel").exists()
@@ -196,3 +198,89 @@ def test_by_email_the_warehouse_gets_the_cancellation_as_a_message(order, settin
     assert message.to == [settings.FULFILMENT_EMAIL]
     assert message.extra_headers["X-Idempotency-Key"] == f"{order.number}:cancel:{refund.pk}"
     assert "2 x 9781909029088" in message.body
+
+
+# --- What a review found --------------------------------------------------------------------
+
+
+def test_a_request_tried_before_may_be_at_the_warehouse_so_a_full_refund_cancels_after_it(order, warehouse):
+    warehouse.script = [503]
+    assert "failed" in work(order, "fulfilment")  # a 5xx the warehouse may have acted on
+    services.order_refund(order=order)
+
+    assert entry(order, "fulfilment").status == "pending"  # not withdrawn: it goes again...
+    assert work(order, "cancel") == "waiting for the fulfilment request to be accepted"
+    work(order, "fulfilment")
+    assert work(order, "cancel") == "accepted by the warehouse (200)"  # ...and the cancellation follows it
+
+
+def test_a_request_tried_before_is_followed_by_an_amendment_after_a_refund_of_one_copy(order, warehouse):
+    warehouse.script = [503]
+    work(order, "fulfilment")
+    refund = services.order_refund(order=order, quantities={order.lines.get().pk: 1})
+
+    work(order, "fulfilment")
+    work(order, "amend")
+    assert f"{order.number}:amend:{refund.pk}" in warehouse.accepted
+
+
+def test_a_failed_request_is_withdrawn_by_a_full_refund_so_retrying_what_failed_sends_nothing(order, warehouse):
+    from orders import outbox
+
+    warehouse.script = [400]  # refused: failed for good, the order flagged
+    work(order, "fulfilment")
+    services.order_refund(order=order)
+    outbox.retry_failed(orders=Order.objects.filter(pk=order.pk))
+
+    assert entry(order, "fulfilment").status == "withdrawn"
+    assert [request["status"] for request in warehouse.requests] == [400]
+
+
+def test_refunding_every_copy_but_not_the_delivery_still_stops_the_warehouse(order, warehouse):
+    work(order, "fulfilment")
+    refund = services.order_refund(order=order, quantities={order.lines.get().pk: 2})
+
+    assert fresh(order).status == "partially_refunded"  # the delivery charge is not refunded
+    assert OutboxEntry.objects.get(order=order, kind="cancel").key == f"{order.number}:cancel:{refund.pk}"
+    assert not OutboxEntry.objects.filter(order=order, kind="amend").exists()
+
+
+def test_an_amendment_after_the_cancellation_is_not_sent(order, warehouse, admin_user):
+    work(order, "fulfilment")
+    services.order_refund(order=order, quantities={order.lines.get().pk: 1})
+    services.order_dispatch_by_hand(order=order, carrier="Courier", tracking_number="C-1", by=admin_user)
+
+    work(order, "cancel")
+    assert work(order, "amend") == "superseded by the order's cancellation or dispatch: not sent"
+    assert [r["body"].get("type", "request") for r in warehouse.requests] == ["request", "cancel"]
+
+
+def test_the_warehouse_reporting_a_parcel_staff_sent_by_hand_flags_the_order(order, warehouse, admin_user):
+    work(order, "fulfilment")
+    services.order_dispatch_by_hand(order=order, carrier="Courier", tracking_number="C-1", by=admin_user)
+    services.order_dispatched(order=order, carrier="Royal Mail", tracking_number="RM1")
+
+    flagged = fresh(order)
+    assert flagged.needs_attention and "two parcels" in flagged.attention_reason
+    assert flagged.tracking_number == "C-1"
+
+
+def test_a_partly_refunded_order_is_counted_as_with_the_warehouse_once_it_accepts(order, warehouse):
+    from orders import selectors
+
+    services.order_refund(order=order, delivery=True)
+    assert list(selectors.orders_paid_not_sent()) == [fresh(order)]
+    work(order, "fulfilment")
+
+    assert fresh(order).sent_to_warehouse_at is not None
+    assert not selectors.orders_paid_not_sent().exists()
+
+
+def test_check_books_sees_a_refund_email_unsent_beside_a_sent_cancellation(order, warehouse):
+    work(order, "fulfilment")
+    work(order, "confirmation")
+    services.order_refund(order=order)
+    work(order, "cancel")
+
+    problems = books.books_check(grace=timedelta(0)).problems
+    assert [p.detail for p in problems if "email was not sent" in p.detail]

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
@@ -36,17 +35,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from psycopg import sql
 
+from orders import receipts, refunds, working_days
+from orders.models import CreditNote, Order, OrderLine, Receipt, Refund, RefundLine
 from shop.spreadsheets import safe_text
-
-from . import receipts, refunds
-from .models import CreditNote, Order, OrderLine, Receipt, Refund, RefundLine
 
 TEXT, MONEY, RATE, INT, DATETIME, DATE = "text", "money", "rate", "int", "datetime", "date"
 ZERO = Decimal("0.00")
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+zone = working_days.zone
 
 
 @dataclass(frozen=True)

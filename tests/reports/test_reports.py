@@ -14,15 +14,15 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Sum
 
-from orders import reports
 from orders.models import (
     DeliveryMethod,
     Order,
     OrderLine,
     Refund,
     RefundLine,
-    ReportDownload,
 )
+from reports import finance as reports
+from reports.models import ReportDownload
 from tests.factories import PublicationFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -413,23 +413,23 @@ def test_an_expired_report_link_is_gone_and_its_file_removed(client, finance, ma
 
 
 def test_finance_downloads_from_the_admin_with_a_date_picker(client, finance, march):
-    page = client.get("/admin/orders/reportdownload/export/")
+    page = client.get("/admin/reports/reportdownload/export/")
     assert page.status_code == 200 and "vDateField" in page.text
 
-    response = client.post("/admin/orders/reportdownload/export/", {"report": "refunds", "start": "2026-03-29", "end": "2026-03-29", "format": "csv"})
+    response = client.post("/admin/reports/reportdownload/export/", {"report": "refunds", "start": "2026-03-29", "end": "2026-03-29", "format": "csv"})
 
     assert response.status_code == 200
     assert [r["amount"] for r in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))] == ["8.50"]
     assert ReportDownload.objects.get().via == "admin"
-    assert "Download a report" in client.get("/admin/orders/reportdownload/").text
+    assert "Download a report" in client.get("/admin/reports/reportdownload/").text
 
 
 def test_the_admin_report_page_refuses_staff_outside_finance_and_bad_ranges(client, finance):
-    bad = client.post("/admin/orders/reportdownload/export/", {"report": "orders", "start": "2026-03-29", "end": "2026-03-01", "format": "csv"})
+    bad = client.post("/admin/reports/reportdownload/export/", {"report": "orders", "start": "2026-03-29", "end": "2026-03-01", "format": "csv"})
     assert bad.status_code == 200 and "is before" in bad.text
 
     client.force_login(StaffFactory())
-    assert client.get("/admin/orders/reportdownload/export/").status_code == 403
+    assert client.get("/admin/reports/reportdownload/export/").status_code == 403
 
 
 def test_the_vat_return_gives_box_1_and_box_6_by_rate_and_destination_as_worked_out_by_hand(books):
