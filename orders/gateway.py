@@ -7,6 +7,7 @@ No function here may be called while the caller holds a database row lock.
 
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import stripe
@@ -16,6 +17,9 @@ from .errors import InvalidSignature, PaymentMethodRefused, PaymentUnavailable, 
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.AuthenticationError)
+# Any answer from Stripe that is not what was asked for (a refusal, a restricted key): callers
+# that can do without the answer catch this, without importing stripe themselves.
+StripeError = stripe.StripeError
 
 
 def to_pence(amount: Decimal) -> int:
@@ -159,6 +163,8 @@ def payment_method_card(payment_method: str) -> Card | None:
 
 
 def refund_create(*, intent_id: str, amount: Decimal, idempotency_key: str) -> str:
+    """Refund part or all of a payment; the key also goes in the refund's metadata, so that the
+    charge.refunded event that follows is known as the shop's own, not one made in the dashboard."""
     try:
         refund = _call(
             "refund",
@@ -166,10 +172,108 @@ def refund_create(*, intent_id: str, amount: Decimal, idempotency_key: str) -> s
             payment_intent=intent_id,
             amount=to_pence(amount),
             idempotency_key=idempotency_key,
+            metadata={"shop_refund": idempotency_key},
         )
     except stripe.InvalidRequestError as error:  # Stripe answered: not this refund (a failed or disputed payment)
         raise RefundDeclined(reason=error.user_message or str(error)) from None
     return refund["id"]
+
+
+@dataclass(frozen=True)
+class BalanceTransaction:
+    """Money as Stripe counts it: one movement on the shop's Stripe balance (a charge, a refund,
+    a dispute, a fee...), its gross, Stripe's fee and the net, in pounds (negative going out)."""
+
+    id: str
+    type: str
+    reporting_category: str
+    source: str  # what moved the money: a charge (ch_), a refund (re_), a dispute (dp_)...
+    created: datetime
+    gross: Decimal
+    fee: Decimal
+    net: Decimal
+    currency: str
+
+    @classmethod
+    def from_stripe(cls, found) -> "BalanceTransaction":
+        found = found.to_dict() if isinstance(found, stripe.StripeObject) else found
+        source = found.get("source") or ""
+        amount = int(found["amount"])
+        fee = int(found.get("fee") or 0)
+        return cls(
+            id=found["id"], type=found.get("type") or "", reporting_category=found.get("reporting_category") or found.get("type") or "",
+            source=source if isinstance(source, str) else source.get("id", ""),
+            created=datetime.fromtimestamp(int(found.get("created") or 0), tz=timezone.utc),
+            gross=from_pence(amount), fee=from_pence(fee), net=from_pence(int(found.get("net", amount - fee))),
+            currency=(found.get("currency") or "gbp").upper(),
+        )  # fmt: skip
+
+
+def _balance_transaction(of: str, found) -> BalanceTransaction | None:
+    txn = found.get("balance_transaction") if found else None
+    if not txn:
+        return None
+    if isinstance(txn, dict):
+        return BalanceTransaction.from_stripe(txn)
+    return BalanceTransaction.from_stripe(_call(f"retrieve balance transaction of {of}", stripe.BalanceTransaction.retrieve, txn))
+
+
+def charge_balance_transaction(charge_id: str) -> BalanceTransaction | None:
+    """What a charge came to on the balance (its fee and net); None if Stripe has not booked it yet."""
+    return _balance_transaction(charge_id, _call("retrieve charge", stripe.Charge.retrieve, charge_id).to_dict())
+
+
+def refund_balance_transaction(refund_id: str) -> BalanceTransaction | None:
+    return _balance_transaction(refund_id, _call("retrieve refund", stripe.Refund.retrieve, refund_id).to_dict())
+
+
+@dataclass(frozen=True)
+class StripeRefund:
+    id: str
+    amount: Decimal
+    status: str
+    shop_refund: str  # the shop's idempotency key, for a refund the shop asked for
+    balance: BalanceTransaction | None
+
+
+def charge_refunds(charge_id: str) -> list[StripeRefund]:
+    """Every refund of a charge, with its balance transaction (outside any lock)."""
+    found = _call("list refunds", lambda: list(stripe.Refund.list(charge=charge_id, limit=100).auto_paging_iter()))
+    refunds = []
+    for refund in (each.to_dict() for each in found):
+        refunds.append(StripeRefund(
+            id=refund["id"], amount=from_pence(int(refund["amount"])), status=refund.get("status") or "",
+            shop_refund=(refund.get("metadata") or {}).get("shop_refund", ""), balance=_balance_transaction(refund["id"], refund),
+        ))  # fmt: skip
+    return refunds
+
+
+@dataclass(frozen=True)
+class Payout:
+    id: str
+    amount: Decimal
+    currency: str
+    arrival_date: date
+    status: str
+
+
+def payout_retrieve(payout_id: str) -> Payout:
+    found = _call("retrieve payout", stripe.Payout.retrieve, payout_id).to_dict()
+    return Payout(
+        id=found["id"], amount=from_pence(int(found["amount"])), currency=(found.get("currency") or "gbp").upper(),
+        arrival_date=datetime.fromtimestamp(int(found["arrival_date"]), tz=timezone.utc).date(), status=found.get("status") or "",
+    )  # fmt: skip
+
+
+def payout_balance_transactions(payout_id: str) -> list[BalanceTransaction]:
+    """Every balance transaction a payout carried (Stripe lists them only once it has settled:
+    payout.reconciliation_completed), page after page, the payout's own one left out."""
+
+    def every_page():
+        return list(stripe.BalanceTransaction.list(payout=payout_id, limit=100).auto_paging_iter())
+
+    found = [txn.to_dict() for txn in _call("list a payout's balance transactions", every_page)]
+    return [BalanceTransaction.from_stripe(txn) for txn in found if txn.get("type") != "payout"]
 
 
 def webhook_event(payload: bytes, signature: str) -> dict:

@@ -151,6 +151,12 @@ class Order(models.Model):
     # Who placed it, as a keyed hash of the client's address: enough to count an address's holds.
     placed_from = models.CharField(max_length=64, blank=True, db_index=True, db_default="")
 
+    # Money as Stripe counts it for the payment that paid the order (its balance transaction,
+    # read when the payment is applied, or from the payout that carried it).
+    balance_transaction = models.CharField(max_length=64, blank=True, db_default="")
+    stripe_fee = models.DecimalField("Stripe fee", **MONEY, null=True, blank=True)
+    stripe_net = models.DecimalField("net of Stripe's fee", **MONEY, null=True, blank=True)
+
     needs_attention = models.BooleanField(default=False, db_index=True)
     attention_reason = models.TextField(blank=True)
 
@@ -291,6 +297,13 @@ class Refund(models.Model):
     restock = models.BooleanField(default=False, help_text="The copies came back and returned to stock.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     stripe_refund_id = models.CharField(max_length=64, blank=True)
+    # As Stripe counts it: its balance transaction (negative amounts: money going out).
+    balance_transaction = models.CharField(max_length=64, blank=True, db_default="")
+    stripe_fee = models.DecimalField("Stripe fee", **MONEY, null=True, blank=True)
+    stripe_net = models.DecimalField("net of Stripe's fee", **MONEY, null=True, blank=True)
+    in_dashboard = models.BooleanField(
+        "made in Stripe's dashboard", default=False, db_default=False, help_text="Not asked for by the shop: found in a charge.refunded event."
+    )  # fmt: skip
     idempotency_key = models.CharField(max_length=64, unique=True, default=new_order_token, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
@@ -301,6 +314,39 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"£{self.amount} on {self.order}"
+
+
+class Dispute(models.Model):
+    """A reader's bank disputing the payment (a chargeback), as Stripe's charge.dispute.* events
+    tell it: the order is flagged and its fulfilment request held until it is won."""
+
+    class Status(models.TextChoices):
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs a response"
+        WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+        WARNING_CLOSED = "warning_closed", "Inquiry closed"
+        NEEDS_RESPONSE = "needs_response", "Needs a response"
+        UNDER_REVIEW = "under_review", "Under review"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    CLOSED = {Status.WARNING_CLOSED, Status.WON, Status.LOST}
+
+    stripe_id = models.CharField("Stripe dispute", max_length=64, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=50, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices)
+    # What Stripe took or gave back for it (the disputed amount and its fee), from its balance transactions.
+    fee = models.DecimalField("dispute fee", **MONEY, default=Decimal("0.00"))
+    withdrawn = models.DecimalField("taken from the balance", **MONEY, default=Decimal("0.00"))
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+
+    def __str__(self):
+        return f"Dispute {self.stripe_id} on {self.order} ({self.get_status_display()})"
 
 
 class RefundLine(models.Model):
@@ -340,6 +386,7 @@ class OutboxEntry(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed: needs staff"
         WITHDRAWN = "withdrawn", "Withdrawn: no longer needed"
+        HELD = "held", "Held: the payment is disputed"
 
     key = models.CharField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

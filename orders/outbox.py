@@ -126,6 +126,16 @@ def give_up(entry: OutboxEntry, error: str) -> None:
     alert_staff(entry.order)
 
 
+def flag(order: Order, reason: str) -> None:
+    """Staff must look at this order (a payment the shop did not expect, a dispute): flagged,
+    and emailed, unless it is flagged for this very reason already (a retry is not news)."""
+    log.error("Order %s needs attention: %s", order.number, reason)
+    already = Order.objects.filter(pk=order.pk, needs_attention=True, attention_reason=reason).exists()
+    Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason)
+    if not already:
+        alert_staff(order)
+
+
 def alert_staff(order: Order) -> OutboxEntry:
     """Email staff (STAFF_EMAILS) that this order needs attention, with its reason as it stands then."""
     return owe(order, OutboxEntry.Kind.STAFF_ALERT, occasion=uuid.uuid4().hex[:12])

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-import stripe
 from django.conf import settings
 from django.db.models import F
 
@@ -33,7 +32,7 @@ def card_of(intent: gateway.Intent) -> gateway.Card | None:
         return None
     try:
         return gateway.payment_method_card(intent.payment_method)
-    except (PaymentUnavailable, stripe.StripeError) as error:  # unreachable, or refusing (a restricted key)
+    except (PaymentUnavailable, gateway.StripeError) as error:  # unreachable, or refusing (a restricted key)
         log.warning("The card behind %s is unknown (%s): the receipt says 'Card'", intent.id, error)
         return None
 

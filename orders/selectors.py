@@ -92,6 +92,8 @@ def order_timeline(order: Order) -> list[Moment]:
             moments.append(Moment(entry.sent_at, kind, f"{label}: sent", detail=_attempts(entry)))
         elif entry.status == OutboxEntry.Status.FAILED:
             moments.append(Moment(entry.next_attempt_at, kind, f"{label}: failed, needs staff", detail=entry.last_error, failed=True))
+        elif entry.status == OutboxEntry.Status.HELD:
+            moments.append(Moment(entry.created_at, kind, f"{label}: held while the payment is disputed", failed=True))
         elif entry.status == OutboxEntry.Status.WITHDRAWN:
             moments.append(Moment(entry.sent_at or entry.created_at, kind, f"{label}: withdrawn before it was sent"))
         else:
@@ -102,6 +104,11 @@ def order_timeline(order: Order) -> list[Moment]:
         what = f"Refund of £{refund.amount}: {refund.get_status_display().lower()}"
         detail = "; ".join(part for part in [refund.reason, f"message to the reader: {refund.message}" if refund.message else ""] if part)
         moments.append(Moment(refund.refunded_at or refund.created_at, "refund", what, _person(refund.created_by), detail))
+    for dispute in order.disputes.all():
+        detail = f"£{dispute.amount}, {dispute.reason or 'no reason given'}"
+        if dispute.status in dispute.CLOSED:
+            detail += f"; Stripe took £{-dispute.withdrawn} and a £{dispute.fee} fee" if dispute.status == dispute.Status.LOST else ""
+        moments.append(Moment(dispute.closed_at or dispute.opened_at, "stripe", f"Dispute {dispute.stripe_id}: {dispute.get_status_display().lower()}", detail=detail, failed=dispute.status == dispute.Status.LOST))
     for event in order.stripe_events.all():
         moments.append(Moment(event.received_at, "stripe", f"Stripe: {event.type}", detail=event.outcome))
     for note in order.notes.select_related("created_by"):

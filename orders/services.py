@@ -25,7 +25,7 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 from shop import logs
 
-from . import gateway, outbox, receipts, refunds, rules, warehouse
+from . import disputes, gateway, outbox, receipts, refunds, rules, warehouse
 from .errors import (
     AddressLocked,
     HoldLimitReached,
@@ -339,33 +339,49 @@ def order_pay(*, order: Order, payment_method: str) -> gateway.Intent:
 
 
 def _flag(order: Order, reason: str) -> None:
-    """Staff must look at this order (a payment the shop did not expect, say): flagged, and emailed."""
-    log.error("Order %s needs attention: %s", order.number, reason)
-    already = Order.objects.filter(pk=order.pk, needs_attention=True, attention_reason=reason).exists()
-    Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason)
-    if not already:  # the same trouble found again (a retry) is not news to staff
-        outbox.alert_staff(order)
+    outbox.flag(order, reason)
 
 
-def payment_succeeded(*, intent: gateway.Intent, source: str, card: gateway.Card | None = None) -> Order | None:
+def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
     """Apply a succeeded PaymentIntent to its order: paid, if the amount and currency are the
-    order's, with its receipt (naming `card`, or the card Stripe names: asked here, before any
-    lock, unless the order is paid already).
+    order's, with its receipt naming the card and Stripe's fee and net recorded (both asked of
+    Stripe here, before any lock, unless the order is paid already).
 
     A payment for an order that has meanwhile expired reserves its copies again; if they are
     gone, the payment is refunded once this transaction has committed."""
-    return _payment_apply(intent=intent, source=source, card=card or _card_if_unpaid(intent))
+    return _payment_apply(intent=intent, source=source, facts=_facts_if_unpaid(intent))
 
 
-def _card_if_unpaid(intent: gateway.Intent) -> gateway.Card | None:
-    """The card, for the receipt, of a payment whose order is not paid yet (outside any lock)."""
-    if Order.objects.filter(payments__payment_intent=intent.id, paid_at__isnull=True).exists():
-        return receipts.card_of(intent)
-    return None
+@dataclass(frozen=True)
+class PaymentFacts:
+    """What Stripe says of a payment beyond the PaymentIntent: the card (for the receipt) and
+    its balance transaction (the fee and net). Either may be unknown: the payment still applies."""
+
+    card: gateway.Card | None = None
+    balance: gateway.BalanceTransaction | None = None
+
+
+def _facts_if_unpaid(intent: gateway.Intent) -> PaymentFacts:
+    """Asked of Stripe outside any lock, and only for a payment whose order is not paid yet."""
+    if not Order.objects.filter(payments__payment_intent=intent.id, paid_at__isnull=True).exists():
+        return PaymentFacts()
+    return PaymentFacts(card=receipts.card_of(intent), balance=_balance_of(gateway.charge_balance_transaction, intent.latest_charge))
+
+
+def _balance_of(read, stripe_id: str) -> gateway.BalanceTransaction | None:
+    """A charge's or refund's balance transaction, or None if Stripe cannot say now (the fee is
+    then filled in from the payout that carries it)."""
+    if not stripe_id:
+        return None
+    try:
+        return read(stripe_id)
+    except (PaymentUnavailable, gateway.StripeError) as error:
+        log.warning("No balance transaction for %s yet (%s): its fee comes with its payout", stripe_id, error)
+        return None
 
 
 @transaction.atomic
-def _payment_apply(*, intent: gateway.Intent, source: str, card: gateway.Card | None) -> Order | None:
+def _payment_apply(*, intent: gateway.Intent, source: str, facts: PaymentFacts) -> Order | None:
     if intent.order_number:
         logs.set_order(intent.order_number)  # cleared by the request or task this runs in
     order = Order.objects.select_for_update().filter(payments__payment_intent=intent.id).first()
@@ -392,7 +408,7 @@ def _payment_apply(*, intent: gateway.Intent, source: str, card: gateway.Card | 
         order.stripe_charge = intent.latest_charge
         order.save(update_fields=["stripe_charge"])
     if order.status == Order.Status.PENDING_PAYMENT and order.holds_stock:
-        _paid(order, note=f"Payment {intent.id} ({source})", card=card)
+        _paid(order, note=f"Payment {intent.id} ({source})", facts=facts)
         return order
     if order.refunds.exists():
         return order  # a late payment already being refunded
@@ -402,7 +418,7 @@ def _payment_apply(*, intent: gateway.Intent, source: str, card: gateway.Card | 
         with transaction.atomic():
             _reserve(order)
             Order.objects.filter(pk=order.pk).update(holds_stock=True)
-            _paid(order, note=f"{why} ({source}); copies reserved", card=card)
+            _paid(order, note=f"{why} ({source}); copies reserved", facts=facts)
     except InsufficientStock as shortage:
         if order.status == Order.Status.PENDING_PAYMENT:
             _transition(order, Order.Status.CANCELLED, note="Paid, but its copies were gone: refunded in full")
@@ -417,9 +433,18 @@ def _payment_apply(*, intent: gateway.Intent, source: str, card: gateway.Card | 
     return order
 
 
-def _paid(order: Order, *, note: str, card: gateway.Card | None) -> None:
+def _paid(order: Order, *, note: str, facts: PaymentFacts) -> None:
     _transition(order, Order.Status.PAID, note=note)
-    receipts.receipt_issue(order=order, card=card)
+    if facts.balance:
+        stripe_money_record(order, facts.balance)
+    receipts.receipt_issue(order=order, card=facts.card)
+
+
+def stripe_money_record(target: Order | Refund, balance: gateway.BalanceTransaction) -> None:
+    """Keep a payment's or refund's fee and net as Stripe's balance transaction gives them."""
+    type(target).objects.filter(pk=target.pk).update(
+        balance_transaction=balance.id, stripe_fee=balance.fee, stripe_net=balance.net
+    )
 
 
 def _refund_duplicate(order: Order, intent: gateway.Intent) -> None:
@@ -538,17 +563,20 @@ def refund_send(*, refund: Refund) -> Refund:
             with transaction.atomic():
                 _flag(refund.order, f"Refund of £{refund.amount} waits: {declined.message}")
             raise
-        return _refund_complete(refund=refund, stripe_refund_id=stripe_refund_id)
+        balance = _balance_of(gateway.refund_balance_transaction, stripe_refund_id)
+        return _refund_complete(refund=refund, stripe_refund_id=stripe_refund_id, balance=balance)
 
 
 @transaction.atomic
-def _refund_complete(*, refund: Refund, stripe_refund_id: str) -> Refund:
+def _refund_complete(*, refund: Refund, stripe_refund_id: str, balance: gateway.BalanceTransaction | None = None) -> Refund:
     refund = Refund.objects.select_for_update().get(pk=refund.pk)
     if refund.status == Refund.Status.SUCCEEDED:
         return refund
     order = _locked(refund.order)
     refund.status, refund.stripe_refund_id, refund.refunded_at = Refund.Status.SUCCEEDED, stripe_refund_id, timezone.now()
     refund.save(update_fields=["status", "stripe_refund_id", "refunded_at"])
+    if balance:
+        stripe_money_record(refund, balance)
     outbox.owe(order, OutboxEntry.Kind.REFUND, refund=refund)
     if refund.restock:
         for refund_line in refund.lines.filter(quantity__gt=0).select_related("order_line__publication").order_by("order_line__publication_id"):
@@ -570,7 +598,9 @@ def stripe_event_receive(event: dict) -> StripeEvent:
     stored and changes nothing, and if applying fails nothing is stored, so Stripe sends it again."""
     data = event["data"]["object"]
     logs.set_order((data.get("metadata") or {}).get("order_number", ""))  # cleared when the request ends
-    card = _card_if_unpaid(gateway.Intent.from_stripe(data)) if event["type"] == "payment_intent.succeeded" else None
+    facts = _facts_if_unpaid(gateway.Intent.from_stripe(data)) if event["type"] == "payment_intent.succeeded" else PaymentFacts()
+    # A charge's refunds, asked of Stripe before any lock (the event may not list them).
+    stripe_refunds = gateway.charge_refunds(data["id"]) if event["type"] == "charge.refunded" else []
     with transaction.atomic():
         stored, created = StripeEvent.objects.get_or_create(
             event_id=event["id"],
@@ -582,21 +612,52 @@ def stripe_event_receive(event: dict) -> StripeEvent:
         )
         if not created:
             return stored
-        stored.outcome = _apply(event["type"], data, card)
-        stored.order = Order.objects.filter(payments__payment_intent=stored.payment_intent).first() if stored.payment_intent else None
+        stored.outcome, order = _apply(event["type"], data, facts, stripe_refunds)
+        if order is None and stored.payment_intent:
+            order = Order.objects.filter(payments__payment_intent=stored.payment_intent).first()
+        stored.order = order
         stored.save(update_fields=["outcome", "order"])
+        if event["type"] in PAYOUT_SETTLED:
+            transaction.on_commit(lambda: outbox.hand_over(PAYOUT_TASK, stored.pk))
         return stored
 
 
-def _apply(event_type: str, data, card: gateway.Card | None) -> str:
+# Once Stripe has settled a payout it can list what the payout carried: the worker asks it
+# (reports reconciles; orders only hands the event over, by task name).
+PAYOUT_SETTLED = {"payout.reconciliation_completed"}
+PAYOUT_TASK = "worker.tasks.reconcile_payout"
+
+
+def _apply(event_type: str, data, facts: PaymentFacts, stripe_refunds: list) -> tuple[str, Order | None]:
     if event_type == "payment_intent.succeeded":
-        order = _payment_apply(intent=gateway.Intent.from_stripe(data), source="webhook", card=card)
-        return f"order {order.number} {order.status}" if order else "no order for this payment"
+        order = _payment_apply(intent=gateway.Intent.from_stripe(data), source="webhook", facts=facts)
+        return (f"order {order.number} {order.status}" if order else "no order for this payment"), order
     if event_type == "payment_intent.payment_failed":
         # The order stays payable until it expires: the reader may try another card.
         error = (data.get("last_payment_error") or {}).get("message", "payment failed")
-        return f"payment attempt failed: {error}"
-    return "ignored"
+        return f"payment attempt failed: {error}", None
+    if event_type == "charge.refunded":
+        return _dashboard_refunds_apply(data, stripe_refunds)
+    if event_type.startswith("charge.dispute."):
+        return disputes.dispute_apply(data)
+    if event_type.startswith("payout."):
+        return f"payout {data.get('id', '')} {data.get('status', '')}".strip(), None
+    return "ignored", None
+
+
+def _dashboard_refunds_apply(charge: dict, stripe_refunds: list[gateway.StripeRefund]) -> tuple[str, Order | None]:
+    order = disputes.order_of_charge(charge)
+    if order is None:
+        return "no order for this charge", None
+    found = disputes.dashboard_refunds(order, charge, stripe_refunds)
+    for refund, stripe_refund in found:
+        _refund_complete(refund=refund, stripe_refund_id=stripe_refund.id, balance=stripe_refund.balance)
+    if not found:
+        return "no refund the shop did not know of", order
+    amounts = ", ".join(f"£{stripe_refund.amount} ({stripe_refund.id})" for _, stripe_refund in found)
+    _flag(order, f"Refunded in Stripe's dashboard, not through the shop: {amounts}. Recorded as refunds of the order "
+                 "and the reader is emailed; check the warehouse and the stock.")  # fmt: skip
+    return f"recorded {len(found)} refund(s) made in Stripe's dashboard", order
 
 
 def order_attention_clear(*, orders, by) -> int:

@@ -39,7 +39,10 @@ def held_by_a_worker(entry: OutboxEntry) -> bool:
 
 
 def never_left(request: OutboxEntry) -> bool:
-    """The request has certainly not reached the warehouse: pending, never tried, and no worker holds it."""
+    """The request has certainly not reached the warehouse: held before it left (a disputed
+    payment), or pending, never tried, and no worker holding it."""
+    if request.status == OutboxEntry.Status.HELD:
+        return True
     return request.status == OutboxEntry.Status.PENDING and request.attempts == 0 and not held_by_a_worker(request)
 
 
@@ -119,7 +122,7 @@ def waiting_for_request(entry: OutboxEntry) -> bool | None:
     )
     if status == OutboxEntry.Status.SENT:
         return False
-    if status == OutboxEntry.Status.PENDING:
+    if status in (OutboxEntry.Status.PENDING, OutboxEntry.Status.HELD):
         return True
     return None
 

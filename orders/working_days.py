@@ -24,6 +24,10 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+def is_first_working_day_of_month(day: date) -> bool:
+    return is_working_day(day) and not any(is_working_day(day.replace(day=earlier)) for earlier in range(1, day.day))
+
+
 def late_before(now: datetime, working_days: int) -> datetime:
     """The moment before which something sent is more than `working_days` working days old at
     `now`: the local midnight starting the (working_days + 1)th working day back, counting today

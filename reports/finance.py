@@ -27,8 +27,9 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -36,8 +37,10 @@ from openpyxl.utils import get_column_letter
 from psycopg import sql
 
 from orders import receipts, refunds, working_days
-from orders.models import CreditNote, Order, OrderLine, Receipt, Refund, RefundLine
+from orders.models import CreditNote, Dispute, Order, OrderLine, Receipt, Refund, RefundLine
 from shop.spreadsheets import safe_text
+
+from .models import Payout, PayoutItem
 
 TEXT, MONEY, RATE, INT, DATETIME, DATE = "text", "money", "rate", "int", "datetime", "date"
 ZERO = Decimal("0.00")
@@ -79,7 +82,7 @@ def period_parse(raw_from: str | None, raw_to: str | None) -> Period:
         raise ValidationError(errors)
     period = Period(days["from"], days["to"])
     if period.start > period.end:
-        raise ValidationError({"to": [f"{period.end} is before {period.start}."]})
+        raise ValidationError({"to": [f"The end date, {period.end}, is before the start date, {period.start}."]})
     if period.days > settings.REPORT_MAX_DAYS:
         raise ValidationError({"to": [f"A report covers at most {settings.REPORT_MAX_DAYS} days; this is {period.days}."]})
     return period
@@ -129,22 +132,28 @@ def admin_link(order_id: int) -> str:
 def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     refunded = _money_subquery(Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.SUCCEEDED), "amount")
     copies = Subquery(OrderLine.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Sum("quantity")).values("n")[:1])
+    carried = PayoutItem.objects.filter(order=OuterRef("pk"), reporting_category="charge").order_by("payout__arrival_date")
     rows = (
         _orders(period, include_unpaid)
-        .annotate(refunded_total=refunded, copies=copies)
+        .annotate(
+            refunded_total=refunded, copies=copies, payout=Subquery(carried.values("payout__stripe_id")[:1]),
+            payout_date=Subquery(carried.values("payout__arrival_date")[:1]),
+        )
         .order_by("paid_at", "placed_at", "id")
         .values_list(
             "number", "placed_at", "paid_at", "status", "name", "email", "country", "receipt__number", "copies",
-            "subtotal", "delivery", "vat", "total", "refunded_total", "currency", "payment_intent", "stripe_charge", "id",
+            "subtotal", "delivery", "vat", "total", "refunded_total", "currency", "payment_intent", "stripe_charge",
+            "stripe_fee", "stripe_net", "payout", "payout_date", "id",
         )  # fmt: skip
     )
     for row in rows.iterator(chunk_size=2000):
-        number, placed, paid_at, status, name, email, country, receipt, copies, *amounts, currency, intent, charge, pk = row
+        number, placed, paid_at, status, name, email, country, receipt, copies = row[:9]
+        amounts, (currency, intent, charge), stripe, pk = row[9:14], row[14:17], row[17:21], row[21]
         total, refunded_total = amounts[3], amounts[4]
         net = (total - refunded_total) if paid_at is not None else ZERO
         yield (
             number, placed, paid_at, status, Order.Status(status).label, name, email, country, Receipt.code_for(receipt),
-            copies, *amounts, net, currency, intent, charge, admin_link(pk),
+            copies, *amounts, net, currency, intent, charge, *stripe, admin_link(pk),
         )  # fmt: skip
 
 
@@ -170,7 +179,7 @@ def refund_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     confirmed = (
         Refund.objects.filter(_in(period, "refunded_at"), status=Refund.Status.SUCCEEDED)
         .select_related("order__receipt", "credit_note")
-        .prefetch_related("lines__order_line")
+        .prefetch_related("lines__order_line", "payout_items__payout")
         .order_by("refunded_at", "id")
     )
     for refund in confirmed.iterator(chunk_size=1000):
@@ -184,10 +193,12 @@ def refund_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
         lines = "; ".join(parts) or "whole payment"
         address = ", ".join(part for part in (order.line1, order.line2, order.city, order.postcode) if part)
         receipt = getattr(order, "receipt", None)
+        carried = next(iter(refund.payout_items.all()), None)
         yield (
             order.number, refund.refunded_at, order.name, address, order.country.code, receipt.code if receipt else "",
             note.code if note else "", refund.amount, refund.amount - vat, vat, lines, refund.reason, refund.stripe_refund_id,
-            admin_link(order.pk),
+            refund.stripe_fee, refund.stripe_net, carried.payout.stripe_id if carried else "",
+            carried.payout.arrival_date if carried else None, admin_link(order.pk),
         )  # fmt: skip
 
 
@@ -359,8 +370,13 @@ def order_copy_query(period: Period, include_unpaid: bool) -> sql.Composable:
                   o.subtotal, o.delivery, o.vat, o.total, coalesce(r.refunded, 0.00) AS refunded,
                   CASE WHEN o.paid_at IS NULL THEN 0.00 ELSE o.total - coalesce(r.refunded, 0.00) END AS net_received,
                   o.currency, {intent} AS stripe_payment_intent, {charge} AS stripe_charge,
+                  o.stripe_fee, o.stripe_net, {payout} AS payout, to_char(p.arrival_date, 'YYYY-MM-DD') AS payout_date,
                   {admin} || o.id || '/change/' AS admin_url
            FROM orders_order o
+           LEFT JOIN LATERAL (SELECT po.stripe_id, po.arrival_date FROM reports_payoutitem pi
+                              JOIN reports_payout po ON po.id = pi.payout_id
+                              WHERE pi.order_id = o.id AND pi.reporting_category = 'charge'
+                              ORDER BY po.arrival_date LIMIT 1) p ON true
            LEFT JOIN (SELECT order_id, sum(amount) AS refunded FROM orders_refund WHERE status = 'succeeded'
                       GROUP BY order_id) r ON r.order_id = o.id
            LEFT JOIN orders_receipt rc ON rc.order_id = o.id
@@ -369,7 +385,7 @@ def order_copy_query(period: Period, include_unpaid: bool) -> sql.Composable:
     ).format(
         placed=_local("o.placed_at"), paid=_local("o.paid_at"), status_name=_status_name("o.status"), name=_safe("o.name"),
         email=_safe("o.email"), receipt=_document_code(Receipt.PREFIX, "rc.number"), intent=_safe("o.payment_intent"),
-        charge=_safe("o.stripe_charge"), admin=sql.Literal(_admin_orders()),
+        charge=_safe("o.stripe_charge"), payout=_safe("p.stripe_id"), admin=sql.Literal(_admin_orders()),
         period=_period_sql(period, include_unpaid),
     )  # fmt: skip
 
@@ -394,6 +410,73 @@ def _copied_lines(query: sql.Composable) -> Iterator[str]:
                 yield bytes(chunk).decode()
 
 
+MATCHED, NOT_IN_SHOP, AMOUNT_DIFFERS, NOT_IN_A_PAYOUT, PAYOUT_TOTAL_DIFFERS = (
+    "matched", "in Stripe, not in the shop", "amounts differ", "in the shop, in no payout", "payout total differs",
+)  # fmt: skip
+
+
+def reconciliation_rows(period: Period, include_unpaid: bool = False) -> Iterator[tuple]:
+    """Each payout that reached the bank in the period, item by item: the balance transaction
+    matched to its order, refund or dispute, Stripe's gross, fee and net beside the shop's amount,
+    and every difference named; then the payments and refunds of the period that no payout
+    carried PAYOUT_EXPECTED_DAYS days after they were made."""
+    start, end = period.start, period.end
+    payouts = Payout.objects.filter(arrival_date__gte=start, arrival_date__lte=end).order_by("arrival_date", "stripe_id")
+    items = PayoutItem.objects.select_related("order", "refund", "dispute").order_by("created", "id")
+    for payout in payouts.prefetch_related(Prefetch("items", queryset=items)):
+        carried = list(payout.items.all())
+        for item in carried:
+            shop, note = _shop_amount(item)
+            yield (
+                payout.stripe_id, payout.arrival_date, item.balance_transaction, item.reporting_category,
+                item.order.number if item.order else "", item.refund.stripe_refund_id if item.refund else "",
+                item.gross, item.fee, item.net, shop, (item.gross - shop) if shop is not None else None, note,
+                admin_link(item.order_id) if item.order_id else "",
+            )  # fmt: skip
+        net = sum((item.net for item in carried), ZERO)
+        if net != payout.amount:
+            yield (payout.stripe_id, payout.arrival_date, "", "payout", "", "", None, None, net, payout.amount, net - payout.amount,
+                   f"{PAYOUT_TOTAL_DIFFERS}: its items come to £{net}, the payout to £{payout.amount}", "")  # fmt: skip
+    due = min(datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone()), timezone.now()) - timedelta(days=settings.PAYOUT_EXPECTED_DAYS)
+    lo, _ = period.bounds
+    unpaid_out = Order.objects.filter(paid_at__gte=lo, paid_at__lt=due).exclude(payout_items__reporting_category="charge").order_by("paid_at", "id")
+    for order in unpaid_out.iterator():
+        yield ("", None, order.balance_transaction, "charge", order.number, "", None, None, None, order.total, None,
+               f"{NOT_IN_A_PAYOUT} {settings.PAYOUT_EXPECTED_DAYS} days after it was paid", admin_link(order.pk))  # fmt: skip
+    refunds_out = (
+        Refund.objects.filter(status=Refund.Status.SUCCEEDED, refunded_at__gte=lo, refunded_at__lt=due)
+        .exclude(payout_items__isnull=False).select_related("order").order_by("refunded_at", "id")
+    )  # fmt: skip
+    for refund in refunds_out.iterator():
+        yield ("", None, refund.balance_transaction, "refund", refund.order.number, refund.stripe_refund_id, None, None, None,
+               -refund.amount, None, f"{NOT_IN_A_PAYOUT} {settings.PAYOUT_EXPECTED_DAYS} days after it was made",
+               admin_link(refund.order_id))  # fmt: skip
+
+
+def _shop_amount(item: PayoutItem) -> tuple[Decimal | None, str]:
+    """What the shop says the item should be (money in positive, out negative), and the difference's name."""
+    if item.reporting_category == "charge" and item.order:
+        shop = item.order.total
+    elif item.reporting_category in ("refund", "refund_failure") and item.refund:
+        shop = -item.refund.amount if item.reporting_category == "refund" else item.refund.amount
+    elif item.reporting_category in ("dispute", "dispute_reversal") and item.dispute:
+        shop = -item.dispute.amount if item.reporting_category == "dispute" else item.dispute.amount
+    else:
+        return None, NOT_IN_SHOP
+    return shop, MATCHED if shop == item.gross else f"{AMOUNT_DIFFERS}: Stripe £{item.gross}, the shop £{shop}"
+
+
+def dispute_rows(period: Period, include_unpaid: bool = False) -> Iterator[tuple]:
+    """Disputes opened or closed in the period, with their outcome and what Stripe took."""
+    lo, hi = period.bounds
+    disputes = Dispute.objects.filter(Q(opened_at__gte=lo, opened_at__lt=hi) | Q(closed_at__gte=lo, closed_at__lt=hi))
+    for dispute in disputes.select_related("order").order_by("opened_at", "id"):
+        yield (
+            dispute.stripe_id, dispute.opened_at, dispute.closed_at, dispute.order.number, dispute.amount, dispute.reason,
+            dispute.status, dispute.get_status_display(), -dispute.withdrawn, dispute.fee, admin_link(dispute.order_id),
+        )  # fmt: skip
+
+
 REPORTS = {
     report.name: report
     for report in [
@@ -402,7 +485,7 @@ REPORTS = {
             ("customer", TEXT), ("email", TEXT), ("country", TEXT), ("receipt", TEXT), ("items", INT),
             ("subtotal", MONEY), ("delivery", MONEY), ("vat", MONEY), ("total", MONEY), ("refunded", MONEY),
             ("net_received", MONEY), ("currency", TEXT), ("stripe_payment_intent", TEXT), ("stripe_charge", TEXT),
-            ("admin_url", TEXT),
+            ("stripe_fee", MONEY), ("stripe_net", MONEY), ("payout", TEXT), ("payout_date", DATE), ("admin_url", TEXT),
         ], order_rows, order_copy_query),  # fmt: skip
         Report("order-lines", "Order lines", [
             ("order_number", TEXT), ("paid_date", DATE), ("isbn", TEXT), ("title", TEXT), ("quantity", INT),
@@ -411,12 +494,22 @@ REPORTS = {
         Report("refunds", "Refunds", [
             ("order_number", TEXT), ("refunded_at", DATETIME), ("customer", TEXT), ("address", TEXT), ("country", TEXT),
             ("receipt", TEXT), ("credit_note", TEXT), ("amount", MONEY), ("net", MONEY), ("vat", MONEY), ("lines", TEXT),
-            ("reason", TEXT), ("stripe_refund", TEXT), ("admin_url", TEXT),
+            ("reason", TEXT), ("stripe_refund", TEXT), ("stripe_fee", MONEY), ("stripe_net", MONEY), ("payout", TEXT),
+            ("payout_date", DATE), ("admin_url", TEXT),
         ], refund_rows),  # fmt: skip
         Report("summary", "Summary", [
             ("section", TEXT), ("day_or_isbn", TEXT), ("title", TEXT), ("orders", INT), ("copies", INT),
             ("net", MONEY), ("vat", MONEY), ("gross", MONEY), ("refunded", MONEY),
         ], summary_rows, totals=False),  # fmt: skip
+        Report("payouts", "Payout reconciliation", [
+            ("payout", TEXT), ("arrival_date", DATE), ("balance_transaction", TEXT), ("category", TEXT), ("order_number", TEXT),
+            ("stripe_refund", TEXT), ("gross", MONEY), ("fee", MONEY), ("net", MONEY), ("shop_amount", MONEY),
+            ("difference", MONEY), ("note", TEXT), ("admin_url", TEXT),
+        ], reconciliation_rows, totals=False),  # fmt: skip
+        Report("disputes", "Disputes", [
+            ("dispute", TEXT), ("opened_at", DATETIME), ("closed_at", DATETIME), ("order_number", TEXT), ("amount", MONEY),
+            ("reason", TEXT), ("status", TEXT), ("status_name", TEXT), ("taken", MONEY), ("fee", MONEY), ("admin_url", TEXT),
+        ], dispute_rows),  # fmt: skip
         Report("vat-return", "VAT return", [
             ("line", TEXT), ("destination", TEXT), ("vat_rate_percent", TEXT), ("net", MONEY), ("vat", MONEY), ("gross", MONEY),
         ], vat_return_rows, totals=False),  # fmt: skip
@@ -541,3 +634,19 @@ def download_id_from(token: str) -> int:
     """The download a link names; signing.SignatureExpired once REPORT_LINK_HOURS have passed,
     signing.BadSignature for anything not made by download_token."""
     return int(signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=settings.REPORT_LINK_HOURS * 3600))
+
+
+PACK = "pack"
+
+
+def pack_file(period: Period):
+    """Every report for the period, as Excel, in one zip (a temporary file, read from the start)."""
+    import zipfile
+
+    built = tempfile.TemporaryFile()
+    with zipfile.ZipFile(built, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+        for report in REPORTS.values():
+            with xlsx_file(report, period) as sheet:
+                pack.writestr(f"{report.name}_{period}.xlsx", sheet.read())
+    built.seek(0)
+    return built

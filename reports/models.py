@@ -25,3 +25,52 @@ class ReportDownload(models.Model):
 
     def __str__(self):
         return f"{self.report} {self.period_from}..{self.period_to} by {self.user}"
+
+
+class Payout(models.Model):
+    """Money Stripe paid into the bank, with every balance transaction it carried: listed from
+    Stripe once it settled (payout.reconciliation_completed, or on demand), or read from
+    Stripe's itemised payout reconciliation export uploaded by finance."""
+
+    class Source(models.TextChoices):
+        API = "api", "Listed from Stripe"
+        CSV = "csv", "Uploaded itemised export"
+
+    stripe_id = models.CharField("Stripe payout", max_length=64, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="What reached the bank: the items' net.")
+    currency = models.CharField(max_length=3, default="GBP")
+    arrival_date = models.DateField(help_text="When it reached the bank (the export's automatic_payout_effective_at).")
+    source = models.CharField(max_length=3, choices=Source.choices)
+    reconciled_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-arrival_date", "-id"]
+
+    def __str__(self):
+        return f"{self.stripe_id} (£{self.amount}, {self.arrival_date})"
+
+
+class PayoutItem(models.Model):
+    """One balance transaction a payout carried, matched to what the shop knows of it."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="items")
+    balance_transaction = models.CharField(max_length=64)
+    created = models.DateTimeField()
+    reporting_category = models.CharField(max_length=40, help_text="charge, refund, dispute, fee...")
+    source_id = models.CharField(max_length=64, blank=True)
+    charge_id = models.CharField(max_length=64, blank=True)
+    payment_intent = models.CharField(max_length=64, blank=True)
+    gross = models.DecimalField(max_digits=12, decimal_places=2)
+    fee = models.DecimalField(max_digits=12, decimal_places=2)
+    net = models.DecimalField(max_digits=12, decimal_places=2)
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="payout_items")
+    refund = models.ForeignKey("orders.Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="payout_items")
+    dispute = models.ForeignKey("orders.Dispute", null=True, blank=True, on_delete=models.SET_NULL, related_name="payout_items")
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [models.UniqueConstraint(fields=["payout", "balance_transaction"], name="one_item_per_balance_transaction")]
+        indexes = [models.Index(fields=["balance_transaction"], name="payout_item_txn")]
+
+    def __str__(self):
+        return f"{self.reporting_category} {self.balance_transaction} £{self.gross}"

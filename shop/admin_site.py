@@ -10,6 +10,8 @@ password alone. Enrol someone with `django-admin otp_setup USERNAME`.
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.sites import AdminSite
+from django.shortcuts import redirect
+from django.urls import reverse
 from django_otp.admin import OTPAdminAuthenticationForm
 
 
@@ -26,6 +28,18 @@ class ShopAdminSite(AdminSite):
     @property
     def site_title(self):
         return f"{settings.SHOP_NAME} back office"
+
+    def login(self, request, extra_context=None):
+        """Finance lands on the reports page, unless sent somewhere in particular."""
+        response = super().login(request, extra_context)
+        user = request.user
+        if (
+            request.method == "POST" and response.status_code == 302
+            and (request.POST.get("next") or request.GET.get("next") or "") in ("", reverse("admin:index"))
+            and user.is_authenticated and user.has_perm("orders.export_finance_reports") and not user.has_perm("orders.change_order")
+        ):  # fmt: skip
+            return redirect("admin:reports_reportdownload_changelist")
+        return response
 
     def index(self, request, extra_context=None):
         from . import dashboard  # the apps' selectors, loaded once the apps are

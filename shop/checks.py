@@ -86,3 +86,17 @@ def secrets_are_private(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register()
+def finance_calendar_is_one(app_configs=None, **kwargs):
+    """The reports page's presets need a VAT stagger HMRC uses and a month that exists."""
+    problems = []
+    if settings.VAT_QUARTER_STAGGER not in (1, 2, 3):
+        problems.append(checks.Error(
+            f"VAT_QUARTER_STAGGER is {settings.VAT_QUARTER_STAGGER}: HMRC's staggers are 1, 2 and 3.", id="shop.E020",
+            hint="1: quarters end in March, June, September and December; 2: a month later; 3: two months later.",
+        ))  # fmt: skip
+    if not 1 <= settings.FINANCIAL_YEAR_START_MONTH <= 12:
+        problems.append(checks.Error(f"FINANCIAL_YEAR_START_MONTH is {settings.FINANCIAL_YEAR_START_MONTH}: give a month, 1 to 12.", id="shop.E021"))
+    return problems

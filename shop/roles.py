@@ -44,7 +44,7 @@ FINANCE_PERMISSIONS = {
         "deliveryzone": ["view"],
         "deliverymethod": ["view"],
     },
-    "reports": {"reportdownload": ["view"]},
+    "reports": {"reportdownload": ["view"], "payout": ["view"], "payoutitem": ["view"]},
 }
 GROUPS = {STAFF: STAFF_PERMISSIONS, FINANCE: FINANCE_PERMISSIONS}
 

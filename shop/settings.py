@@ -191,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "worker.tasks.sweep_outbox", "schedule": 30.0},
     "low-stock-digest": {"task": "worker.tasks.send_low_stock_digest", "schedule": crontab(hour=7, minute=30)},
     "remove-expired-reports": {"task": "worker.tasks.remove_expired_reports", "schedule": crontab(hour=3, minute=15)},
+    # Every morning; it sends last month's pack only on the month's first working day.
+    "monthly-pack": {"task": "worker.tasks.send_monthly_pack", "schedule": crontab(hour=6, minute=30)},
 }
 # Beat's own scheduler, recording a heartbeat that /healthz reads (shop/monitoring.py).
 CELERY_BEAT_SCHEDULER = "shop.monitoring:HeartbeatScheduler"
@@ -255,6 +257,12 @@ REPORT_MAX_DAYS = env.int("REPORT_MAX_DAYS", default=3660)
 # title's days of stock left are reckoned from its sales over the last STOCK_SALES_DAYS days.
 WAREHOUSE_LATE_WORKING_DAYS = env.int("WAREHOUSE_LATE_WORKING_DAYS", default=2)
 STOCK_SALES_DAYS = env.int("STOCK_SALES_DAYS", default=28)
+# The reports page's presets: which months VAT quarters end in (HMRC's stagger 1: March, June,
+# September, December; 2: a month later; 3: two months later) and the financial year's first month.
+VAT_QUARTER_STAGGER = env.int("VAT_QUARTER_STAGGER", default=1)
+FINANCIAL_YEAR_START_MONTH = env.int("FINANCIAL_YEAR_START_MONTH", default=4)
+# The payout reconciliation names a payment or refund that no payout carried this many days after it.
+PAYOUT_EXPECTED_DAYS = env.int("PAYOUT_EXPECTED_DAYS", default=7)
 REPORT_LINK_HOURS = env.int("REPORT_LINK_HOURS", default=24)
 SHOP_CURRENCY = "GBP"
 # Minutes a placed order waits for payment before it expires and its stock returns.

@@ -13,6 +13,8 @@ admin.site.__class__ = ShopAdminSite  # a second factor whenever DEBUG is off
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: the shop's icon, not a 404.
+    path("favicon.ico", views.favicon, name="favicon"),
     # Sign-in attempts per address, whatever the username (the lockout counts each username apart).
     path("admin/login/", limit("ADMIN_LOGIN_RATE", group="admin.login")(admin.site.login)),
     path("admin/", admin.site.urls),

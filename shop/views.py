@@ -89,3 +89,12 @@ def permission_denied(request, exception=None):
         context = {**admin.site.each_context(request), "title": "Not allowed", "exception": message}
         return TemplateResponse(request, "admin/403.html", context, status=403).render()
     return defaults.permission_denied(request, exception)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page says: the shop's icon (its hashed static name,
+    looked up when asked, after collectstatic), not a 404."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("shop/favicon.svg"))

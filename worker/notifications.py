@@ -98,9 +98,11 @@ def send_low_stock_digest(publications) -> int:
 
 
 def send_report_link(download, link: str) -> None:
+    what = "finance pack (every report, as Excel, in one zip)" if download.report == "pack" else f"{download.report} report"
     EmailMessage(
-        subject=f"Your {download.report} report for {download.period_from} to {download.period_to} is ready",
+        subject=f"Your {what.split(' (')[0]} for {download.period_from} to {download.period_to} is ready",
         body=(
+            f"Your {what} for {download.period_from} to {download.period_to}.\n\n"
             f"Download it here (sign in as {download.user.get_username()} if asked):\n\n{link}\n\n"
             f"The link works for {settings.REPORT_LINK_HOURS} hours.\n"
         ),

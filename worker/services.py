@@ -14,8 +14,8 @@ from django.utils import timezone
 from catalogue import selectors as catalogue_selectors
 from orders import order_links, outbox, warehouse
 from orders import services as order_services
-from orders.models import OutboxEntry
-from reports import finance
+from orders.models import OutboxEntry, StripeEvent
+from reports import finance, payouts
 from reports.models import ReportDownload
 from shop import logs
 
@@ -146,3 +146,42 @@ def reports_expired_remove() -> int:
         ReportDownload.objects.filter(pk=download.pk).update(file="")
         removed += 1
     return removed
+
+
+def payout_reconcile(event_id: int) -> str:
+    """Read the payout a stored payout event names from Stripe, and record what it carried."""
+    event = StripeEvent.objects.get(pk=event_id)
+    payout = payouts.payout_from_stripe(event.payload["data"]["object"]["id"])
+    matched = payout.items.exclude(order=None).count()
+    return f"payout {payout.stripe_id}: {payout.items.count()} balance transactions, {matched} matched to orders"
+
+
+def monthly_pack_send(today=None) -> str:
+    """Last month's pack (reports.finance.pack_file) into the reports storage, and a link to it
+    emailed to each member of the finance group (their own download, logged, like a long report)."""
+    from django.contrib.auth import get_user_model
+
+    from orders import working_days
+    from reports import periods
+    from shop import roles
+
+    today = today or timezone.localdate()
+    if not working_days.is_first_working_day_of_month(today):
+        return "not the month's first working day"
+    period = periods.last_month(today)
+    sent = ReportDownload.objects.filter(report=finance.PACK, via="email", period_from=period.start, period_to=period.end)
+    if sent.exists():
+        return f"the pack for {period} was sent already"
+    people = list(get_user_model().objects.filter(groups__name=roles.FINANCE, is_active=True).exclude(email=""))
+    if not people:
+        log.warning("Nobody in the finance group has an email address: the monthly pack for %s is not sent", period)
+        return "nobody in the finance group has an email address"
+    with finance.pack_file(period) as built:
+        name = storages["reports"].save(f"{finance.PACK}_{period}_{uuid.uuid4().hex}.zip", File(built))
+    for person in people:
+        download = ReportDownload.objects.create(
+            user=person, report=finance.PACK, period_from=period.start, period_to=period.end, format="zip", via="email",
+            file=name, built_at=timezone.now(),
+        )  # fmt: skip
+        notifications.send_report_link(download, f"{settings.SHOP_URL}/api/reports/download/{finance.download_token(download.pk)}/")
+    return f"the pack for {period} sent to {len(people)} person(s)"

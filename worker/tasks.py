@@ -98,3 +98,17 @@ def build_report(download_id: int) -> str:
 def remove_expired_reports() -> int:
     """Delete built reports whose download links have expired."""
     return worker_services.reports_expired_remove()
+
+
+@shared_task(acks_late=True, autoretry_for=(PaymentUnavailable,), retry_backoff=60, max_retries=10)
+def reconcile_payout(event_id: int) -> str:
+    """A payout Stripe settled (its payout.reconciliation_completed event): list what it carried
+    and match it to the shop's payments, refunds and disputes. Safe to run twice."""
+    return worker_services.payout_reconcile(event_id)
+
+
+@shared_task(acks_late=True)
+def send_monthly_pack() -> str:
+    """On the first working day of a month, every report for the month before, as Excel in one
+    zip, to the finance group as a link that asks them to sign in. Sent once a month."""
+    return worker_services.monthly_pack_send()

@@ -82,6 +82,10 @@ class Journey:
         # Whatever the content security policy stops shows as a console error ("Refused to ...").
         self.refused: list[str] = []
         self.page.on("console", lambda message: self._note_refusal(message.text))
+        # Any other error a page's script meets (an uncaught exception, a resource that failed).
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(f"{self.page.url}: {error}"))
+        self.page.on("response", self._note_missing)
         self.name = name
         self.step = 0
 
@@ -91,6 +95,12 @@ class Journey:
         path = SCREENSHOTS / f"{self.name}-{self.step:02d}-{what}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def _note_missing(self, response) -> None:
+        """A script, style sheet, image or font a page asked for and did not get (a page's own
+        400, a bad form sent back with its messages, is no error)."""
+        if response.status >= 400 and response.request.resource_type in ("script", "stylesheet", "image", "font"):
+            self.errors.append(f"{self.page.url}: {response.url} answered {response.status}")
 
     def _note_refusal(self, text: str) -> None:
         if "Content Security Policy" in text:
@@ -111,5 +121,6 @@ def journey(chromium):
     yield open_journey
     for each in opened:
         each.close()
-    # Stripe.js and every page work under the shop's content security policy.
+    # Stripe.js and every page work under the shop's content security policy, with no script error.
     assert [refusal for each in opened for refusal in each.refused] == []
+    assert [error for each in opened for error in each.errors if "Content Security Policy" not in error] == []

@@ -235,15 +235,25 @@ def test_staff_change_a_price_take_in_stock_and_refund_a_line(shop, journey):
     reader.shot("refund-shown")
 
 
-def test_finance_download_todays_orders_as_csv_and_excel(shop, journey):
+def test_finance_land_on_the_reports_page_download_todays_orders_and_last_months_pack(shop, journey):
+    import io
+    import zipfile
+
+    from reports import periods
+
     fiona = UserFactory(username="fiona", is_staff=True)
     fiona.groups.add(Group.objects.get(name="Finance"))
     order = paid_order_through_the_api(shop)
+    last_month = periods.last_month(datetime.date.today())
+    earlier = paid_order_through_the_api(shop, copies=1)
+    Order.objects.filter(pk=earlier.pk).update(paid_at=datetime.datetime.combine(last_month.start, datetime.time(12), tzinfo=datetime.timezone.utc))
     today = datetime.date.today().isoformat()
-    finance = journey("finance")
+    finance = journey("finance", width=1280)
     admin = admin_login(finance, shop, "fiona")
-    admin.click("text=Report downloads")
-    admin.click("text=Download a report")
+    expect(admin.get_by_role("heading", name="Download a report")).to_be_visible()  # landed on the reports page
+    assert admin.url.endswith("/admin/reports/reportdownload/")
+    expect(admin.locator(".date-icon").first).to_be_visible()  # the date picker
+    finance.shot("reports-page")
 
     downloads = {}
     for file_format in ("csv", "xlsx"):
@@ -265,6 +275,18 @@ def test_finance_download_todays_orders_as_csv_and_excel(shop, journey):
     values, totals = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert values[header.index("number")] == order.number and values[header.index("total")] == 19.95
     assert totals[0] == "Total" and sheet.freeze_panes == "A2" and sheet.auto_filter.ref  # ready to read
+
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name=re.compile(r"^Last month's pack")).click()
+    with open(download.value.path(), "rb") as file:
+        pack = zipfile.ZipFile(io.BytesIO(file.read()))
+    sheet = openpyxl.load_workbook(io.BytesIO(pack.read(f"orders_{last_month}.xlsx"))).active
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("number") + 1).value == earlier.number
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}2"
+    assert all(sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width >= len(name) for i, name in enumerate(header))
+    assert sheet.cell(row=3, column=1).value == "Total"
+    finance.shot("pack-downloaded")
 
 
 @pytest.mark.parametrize("width", [1200, 390])
@@ -372,7 +394,7 @@ def test_staff_sign_in_with_a_second_factor_and_an_idle_session_ends(live_server
     assert "/admin/login/" in page.url
 
 
-def test_staff_run_the_day_from_the_back_office(shop, journey, smtp_server, warehouse):
+def test_staff_run_the_day_from_the_back_office(shop, journey, smtp_server, warehouse, workers):
     """The Staff group's day at 1280 px: the front page's counts, an order worked from its page
     (note, address, resend, hand dispatch), a refund of a copy and the delivery, a bulk refund
     that waits for its confirmation, a comment approved on its own page, an import with errors."""
@@ -381,7 +403,7 @@ def test_staff_run_the_day_from_the_back_office(shop, journey, smtp_server, ware
 
     user = StaffFactory(username="margaret")
     user.groups.add(Group.objects.get(name="Staff"))
-    warehouse.script = [503] * 50  # the warehouse is down today: orders wait to be sent
+    workers.stop()  # a busy morning: the workers have not reached today's orders yet
     by_hand, refunded, bulk = (paid_order_through_the_api(shop, copies=2) for _ in range(3))
     Order.objects.filter(pk=bulk.pk).update(needs_attention=True, attention_reason="The reader asked to cancel")
     CommentFactory(publication=Publication.objects.get(slug=SEED), name="Dr Lee", body="Worth reading.", status=Comment.Status.PENDING)
@@ -425,6 +447,7 @@ def test_staff_run_the_day_from_the_back_office(shop, journey, smtp_server, ware
     admin.get_by_role("button", name="Record the dispatch").click()
     expect(admin.locator(".field-status")).to_contain_text("Dispatched")
     expect(admin.locator("#timeline")).to_contain_text("withdrawn")
+    workers.start()
     wait_for(lambda: any("RM123456789GB" in m.get_body(("plain",)).get_content() for m in smtp_server.messages), sweep=True)
     assert any(m["Subject"] == f"Your order {by_hand.number} is confirmed (sent again)" for m in smtp_server.messages)
     admin.reload()

@@ -306,5 +306,11 @@ def test_stripe_is_never_asked_inside_a_transaction_and_the_webhook_names_the_ca
     services.stripe_event_receive(event)
     services.order_refund(order=Order.objects.get(pk=order.pk), quantities={order.lines.first().pk: 1})
 
-    assert calls == [("retrieve payment method", False), ("refund", False)]
+    order.refresh_from_db()
+    refund = order.refunds.get()
+    assert calls == [
+        ("retrieve payment method", False), ("retrieve charge", False), (f"retrieve balance transaction of {order.stripe_charge}", False),
+        ("refund", False), ("retrieve refund", False), (f"retrieve balance transaction of {refund.stripe_refund_id}", False),
+    ]  # fmt: skip
+    assert (order.stripe_fee, order.stripe_net, refund.stripe_fee, refund.stripe_net) == (0, order.total, 0, -refund.amount)  # localstripe's fee is 0
     assert Receipt.objects.get(order=order).card == "Visa ending 4242" and CreditNote.objects.get().card == "Visa ending 4242"

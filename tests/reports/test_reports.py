@@ -459,6 +459,11 @@ def test_the_vat_return_gives_box_1_and_box_6_by_rate_and_destination_as_worked_
     Receipt.objects.create(order=uk, number=2, seller_name="Print shop", sold_to="A Reader")
     may = refund(uk, Decimal("8.50"), at=datetime(2026, 5, 2, 9, tzinfo=UTC), lines=[(uk.lines.get(), 1)])
     CreditNote.objects.create(refund=may, receipt=uk.receipt, number=2, seller_name="Print shop", sold_to="A Reader")
+    # A custom amount of £3.00 back on the French order, all of it on the bundle: £0.50 of it VAT.
+    goodwill = Refund.objects.create(order=france, amount=Decimal("3.00"), status="succeeded", reason="Goodwill",
+                                     refunded_at=datetime(2026, 4, 25, 9, tzinfo=UTC), stripe_refund_id="re_goodwill")  # fmt: skip
+    RefundLine.objects.create(refund=goodwill, order_line=france.lines.get(), quantity=0, amount=Decimal("3.00"), vat=Decimal("0.50"))
+    CreditNote.objects.create(refund=goodwill, receipt=receipt, number=3, seller_name="Print shop", sold_to="A Reader")
 
     figures = [tuple(row.values()) for row in rows("vat-return", date(2026, 4, 1), date(2026, 4, 30))]
 
@@ -466,8 +471,8 @@ def test_the_vat_return_gives_box_1_and_box_6_by_rate_and_destination_as_worked_
         ("sales", "UK", "0", "19.95", "0.00", "19.95"),  # two reports and their zero-rated delivery
         ("sales", "EU", "20", "15.00", "3.00", "18.00"),  # the bundle (£10 + £2 VAT) and its delivery (£5 + £1)
         ("sales", "rest of the world", "0", "18.50", "0.00", "18.50"),
-        ("refunds", "EU", "20", "-5.00", "-1.00", "-6.00"),  # the French delivery, refunded in April
-        ("box 1: VAT due on sales", "", "", "", "2.00", ""),
-        ("box 6: sales excluding VAT", "", "", "48.00", "", ""),  # £48.45 in whole pounds
+        ("refunds", "EU", "20", "-7.50", "-1.50", "-9.00"),  # the French delivery (£5 + £1) and the goodwill (£2.50 + £0.50)
+        ("box 1: VAT due on sales", "", "", "", "1.50", ""),  # £3.00 on sales less £1.50 refunded
+        ("box 6: sales excluding VAT", "", "", "45.00", "", ""),  # £53.45 less £7.50: £45.95 in whole pounds
     ]
     assert [reports.destination(country) for country in ("IM", "IE", "NO")] == ["UK", "EU", "rest of the world"]

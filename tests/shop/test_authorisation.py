@@ -36,7 +36,7 @@ from orders.models import (
     StripeEvent,
 )
 from reports import finance as reports
-from reports.models import ReportDownload
+from reports.models import Payout, ReportDownload
 from shop.roles import STAFF
 from tests.factories import CommentFactory, StaffFactory, TopicFactory
 from tests.payments import order_body
@@ -73,6 +73,7 @@ TODAY = date.today().isoformat()
 ORDER = order_body(("9781909029088", 1))
 ROWS = [
     Row("healthz", "get", "/healthz", everyone(200)),
+    Row("favicon.ico", "get", "/favicon.ico", everyone(301)),
     # Covers are public; there is none here, and no path leads outside MEDIA_ROOT.
     Row("^media/(?P<path>.*)$", "get", "/media/covers/no-such-cover.png", everyone(404)),
     Row("", "get", "/", everyone(200)),
@@ -155,6 +156,10 @@ ROWS += [
         who(TO_LOGIN, TO_LOGIN, 403, 200, 200)),
     Row("admin/catalogue/publication/low-stock/", "get", "/admin/catalogue/publication/low-stock/",
         who(TO_LOGIN, TO_LOGIN, 403, 200, 403)),
+    Row("admin/reports/reportdownload/pack/", "get", "/admin/reports/reportdownload/pack/",
+        who(TO_LOGIN, TO_LOGIN, 403, 403, 200)),
+    Row("admin/reports/payout/upload/", "get", "/admin/reports/payout/upload/", who(TO_LOGIN, TO_LOGIN, 403, 403, 200)),
+    Row("admin/reports/payout/fetch/", "get", "/admin/reports/payout/fetch/", who(TO_LOGIN, TO_LOGIN, 403, 403, 200)),
     Row("admin/reports/reportdownload/export/", "get", "/admin/reports/reportdownload/export/",
         who(TO_LOGIN, TO_LOGIN, 403, 403, 200)),
     Row("admin/catalogue/publication/import/", "get", "/admin/catalogue/publication/import/",
@@ -200,6 +205,7 @@ ADMIN_MODELS = {
     "orders.stripeevent": ("", "v", ""),
     "orders.outboxentry": ("", "vc", ""),  # retry what the workers owe
     "reports.reportdownload": ("", "", "v"),  # the log of finance downloads
+    "reports.payout": ("", "", "v"),  # payouts come from Stripe, or Stripe's export uploaded
 }
 
 
@@ -281,6 +287,7 @@ def world(seed, stripe_emulator):
         "orders.stripeevent": StripeEvent.objects.create(event_id="evt_x", type="payment_intent.succeeded", payload={}).pk,
         "orders.outboxentry": OutboxEntry.objects.create(key="x:confirmation", kind="confirmation", order=reader_order).pk,
         "reports.reportdownload": download.pk,
+        "reports.payout": Payout.objects.create(stripe_id="po_test", amount=1, arrival_date=timezone.localdate(), source="csv").pk,
     }
     return {
         "users": users,
