@@ -10,6 +10,7 @@ COPY pyproject.toml ./
 COPY shop ./shop
 COPY catalogue ./catalogue
 COPY orders ./orders
+COPY reports ./reports
 COPY worker ./worker
 RUN pip wheel --no-deps --wheel-dir dist .
 

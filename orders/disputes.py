@@ -46,13 +46,21 @@ def dashboard_refunds(order: Order, charge: dict, stripe_refunds: list[gateway.S
     nothing of, each recorded as a pending refund of the order for the caller to complete."""
     if charge.get("id") and order.stripe_charge and charge["id"] != order.stripe_charge:
         return []  # a refund of another of the order's payments (a duplicate the shop gave back)
-    known = set(order.refunds.values_list("stripe_refund_id", flat=True))
-    return [
-        (_dashboard_refund(order, found), found)
-        for found in stripe_refunds
-        # pending or failed, already recorded, or the shop's own (its refund_send records it)
-        if found.status == "succeeded" and found.id not in known and not found.shop_refund
-    ]
+    known = set(order.refunds.exclude(stripe_refund_id="").values_list("stripe_refund_id", flat=True))
+    # The shop's own refunds that Stripe has made but refund_send has not recorded yet (it will):
+    # by their key in Stripe's metadata, or else by amount (a refund asked for before keys were sent).
+    waiting = list(order.refunds.filter(status=Refund.Status.PENDING, stripe_refund_id="").values_list("idempotency_key", "amount"))
+    recorded = []
+    for found in stripe_refunds:
+        if found.status != "succeeded" or found.id in known:
+            continue  # pending or failed (charge.refund.updated brings it back), or recorded already
+        mine = next((pair for pair in waiting if found.shop_refund.endswith(pair[0]) or (not found.shop_refund and pair[1] == found.amount)), None)
+        if mine or found.shop_refund:
+            if mine:
+                waiting.remove(mine)
+            continue
+        recorded.append((_dashboard_refund(order, found), found))
+    return recorded
 
 
 def _dashboard_refund(order: Order, found: gateway.StripeRefund) -> Refund:
@@ -80,10 +88,12 @@ def dispute_apply(data: dict) -> tuple[str, Order | None]:
     if order is None:
         return "no order for this dispute", None
     amount = gateway.from_pence(int(data.get("amount") or 0))
-    dispute, created = Dispute.objects.get_or_create(
+    dispute, created = Dispute.objects.select_for_update().get_or_create(
         stripe_id=data["id"], defaults={"order": order, "amount": amount, "reason": data.get("reason") or "", "status": data["status"]}
     )
-    dispute.status, dispute.amount, dispute.reason = data["status"], amount, data.get("reason") or dispute.reason
+    if dispute.status not in Dispute.CLOSED or data["status"] in Dispute.CLOSED:  # events may come out of order: a decision stays
+        dispute.status = data["status"]
+    dispute.amount, dispute.reason = amount, data.get("reason") or dispute.reason
     moved = [gateway.BalanceTransaction.from_stripe(txn) for txn in data.get("balance_transactions") or [] if isinstance(txn, dict)]
     if moved:
         dispute.fee = sum((txn.fee for txn in moved), gateway.from_pence(0))
@@ -93,9 +103,12 @@ def dispute_apply(data: dict) -> tuple[str, Order | None]:
     dispute.save()
     held = _hold_or_release(order, dispute)
     label = dispute.get_status_display().lower()
-    if created or dispute.status == Dispute.Status.LOST:
+    if dispute.status == Dispute.Status.LOST:
+        outbox.flag(order, f"The reader's bank won its dispute of the payment (£{dispute.amount}, {dispute.reason or 'no reason given'}): "
+                           f"Stripe took it back with a £{dispute.fee} fee." + (f" {held}" if held else ""))  # fmt: skip
+    elif created and dispute.status not in Dispute.CLOSED:
         outbox.flag(order, f"The payment is disputed by the reader's bank (£{dispute.amount}, {dispute.reason or 'no reason given'}): "
-                     f"{label}. Respond in Stripe's dashboard." + (f" {held}" if held else ""))  # fmt: skip
+                           f"{label}. Respond in Stripe's dashboard." + (f" {held}" if held else ""))  # fmt: skip
     return f"dispute {dispute.stripe_id} {label}" + (f"; {held}" if held else ""), order
 
 
@@ -106,15 +119,18 @@ def _hold_or_release(order: Order, dispute: Dispute) -> str:
     if request is None:
         return ""
     if dispute.status not in Dispute.CLOSED:
-        if warehouse.never_left(request) and request.status == OutboxEntry.Status.PENDING:
-            OutboxEntry.objects.filter(pk=request.pk).update(status=OutboxEntry.Status.HELD)
+        unsent = request.status == OutboxEntry.Status.FAILED or (warehouse.never_left(request) and request.status == OutboxEntry.Status.PENDING)
+        if unsent:  # a failed one too, so that retrying what failed cannot send it meanwhile
+            OutboxEntry.objects.filter(pk=request.pk).update(status=OutboxEntry.Status.HELD, leased_until=None)
             return "The fulfilment request is held until the dispute is decided."
+        if request.status != OutboxEntry.Status.HELD and order.dispatched_at is None:
+            return "The warehouse has the order already: ask it to hold the parcel if you wish."
         return ""
     if request.status != OutboxEntry.Status.HELD:
         return ""
     if dispute.status == Dispute.Status.LOST:
         OutboxEntry.objects.filter(pk=request.pk).update(status=OutboxEntry.Status.WITHDRAWN, sent_at=timezone.now())
         return "The held fulfilment request is withdrawn."
-    OutboxEntry.objects.filter(pk=request.pk).update(status=OutboxEntry.Status.PENDING, next_attempt_at=timezone.now())
+    OutboxEntry.objects.filter(pk=request.pk).update(status=OutboxEntry.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
     transaction.on_commit(lambda: outbox.enqueue(request.pk))
     return "The held fulfilment request is sent."

@@ -311,6 +311,9 @@ class Refund(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stripe_refund_id"], condition=~Q(stripe_refund_id=""), name="one_refund_per_stripe_refund"),
+        ]
 
     def __str__(self):
         return f"£{self.amount} on {self.order}"

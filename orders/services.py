@@ -600,7 +600,7 @@ def stripe_event_receive(event: dict) -> StripeEvent:
     logs.set_order((data.get("metadata") or {}).get("order_number", ""))  # cleared when the request ends
     facts = _facts_if_unpaid(gateway.Intent.from_stripe(data)) if event["type"] == "payment_intent.succeeded" else PaymentFacts()
     # A charge's refunds, asked of Stripe before any lock (the event may not list them).
-    stripe_refunds = gateway.charge_refunds(data["id"]) if event["type"] == "charge.refunded" else []
+    stripe_refunds = gateway.charge_refunds(_charge_of(event["type"], data)) if event["type"] in REFUND_EVENTS else []
     with transaction.atomic():
         stored, created = StripeEvent.objects.get_or_create(
             event_id=event["id"],
@@ -622,6 +622,16 @@ def stripe_event_receive(event: dict) -> StripeEvent:
         return stored
 
 
+# A charge's refunds changed: refunded (charge.refunded), or one that was pending went through
+# (charge.refund.updated, whose object is the refund).
+REFUND_EVENTS = {"charge.refunded", "charge.refund.updated"}
+
+
+def _charge_of(event_type: str, data: dict) -> str:
+    charge = data.get("id") if event_type == "charge.refunded" else data.get("charge")
+    return charge.get("id", "") if isinstance(charge, dict) else charge or ""
+
+
 # Once Stripe has settled a payout it can list what the payout carried: the worker asks it
 # (reports reconciles; orders only hands the event over, by task name).
 PAYOUT_SETTLED = {"payout.reconciliation_completed"}
@@ -636,8 +646,9 @@ def _apply(event_type: str, data, facts: PaymentFacts, stripe_refunds: list) -> 
         # The order stays payable until it expires: the reader may try another card.
         error = (data.get("last_payment_error") or {}).get("message", "payment failed")
         return f"payment attempt failed: {error}", None
-    if event_type == "charge.refunded":
-        return _dashboard_refunds_apply(data, stripe_refunds)
+    if event_type in REFUND_EVENTS:
+        charge = {"id": _charge_of(event_type, data), "object": "charge", "payment_intent": data.get("payment_intent")}
+        return _dashboard_refunds_apply(charge, stripe_refunds)
     if event_type.startswith("charge.dispute."):
         return disputes.dispute_apply(data)
     if event_type.startswith("payout."):

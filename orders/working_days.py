@@ -28,6 +28,11 @@ def is_first_working_day_of_month(day: date) -> bool:
     return is_working_day(day) and not any(is_working_day(day.replace(day=earlier)) for earlier in range(1, day.day))
 
 
+def on_or_after_first_working_day(day: date) -> bool:
+    """The month's first working day has come (a task missed on it can still run later)."""
+    return any(is_working_day(day.replace(day=earlier)) for earlier in range(1, day.day + 1))
+
+
 def late_before(now: datetime, working_days: int) -> datetime:
     """The moment before which something sent is more than `working_days` working days old at
     `now`: the local midnight starting the (working_days + 1)th working day back, counting today

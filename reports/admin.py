@@ -1,6 +1,7 @@
 """Finance in the admin: download a report for a period, and the log of every download."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -99,6 +100,9 @@ class ReportDownloadAdmin(admin.ModelAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return redirect("admin:reports_reportdownload_changelist")
+        if period.days > settings.REPORT_INLINE_MAX_DAYS:
+            self.message_user(request, f"A pack covers at most {settings.REPORT_INLINE_MAX_DAYS} days at once; ask for each year apart.", messages.ERROR)
+            return redirect("admin:reports_reportdownload_changelist")
         services.report_download_record(user=request.user, report=finance.PACK, period=period, format="zip", include_unpaid=False, via="admin")
         return FileResponse(finance.pack_file(period), as_attachment=True, filename=f"reports_{period}.zip", content_type="application/zip")
 
@@ -163,10 +167,10 @@ class PayoutAdmin(admin.ModelAdmin):
     """Payouts as Stripe made them, each with what it carried; read one from Stripe on demand
     or upload Stripe's itemised export. The reconciliation itself is the "payouts" report."""
 
-    list_display = ["stripe_id", "arrival_date", "amount", "source", "reconciled_at"]
+    list_display = ["stripe_id", "arrival_date", "amount", "source", "reconciled_at", "recorded_by"]
     list_filter = ["source", "arrival_date"]
     search_fields = ["stripe_id", "items__balance_transaction", "items__order__number"]
-    readonly_fields = ["stripe_id", "amount", "currency", "arrival_date", "source", "reconciled_at"]
+    readonly_fields = ["stripe_id", "amount", "currency", "arrival_date", "source", "reconciled_at", "recorded_by"]
     inlines = [PayoutItemInline]
     change_list_template = "admin/reports/payout/change_list.html"
 
@@ -194,7 +198,7 @@ class PayoutAdmin(admin.ModelAdmin):
         form = PayoutUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                found = payouts.payouts_from_csv(form.cleaned_data["file"].read())
+                found = payouts.payouts_from_csv(form.cleaned_data["file"].read(), by=request.user)
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error("file", message)

@@ -132,7 +132,7 @@ def admin_link(order_id: int) -> str:
 def order_rows(period: Period, include_unpaid: bool) -> Iterator[tuple]:
     refunded = _money_subquery(Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.SUCCEEDED), "amount")
     copies = Subquery(OrderLine.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Sum("quantity")).values("n")[:1])
-    carried = PayoutItem.objects.filter(order=OuterRef("pk"), reporting_category="charge").order_by("payout__arrival_date")
+    carried = PayoutItem.objects.filter(order=OuterRef("pk"), reporting_category="charge").order_by("payout__arrival_date", "payout_id")
     rows = (
         _orders(period, include_unpaid)
         .annotate(
@@ -376,7 +376,7 @@ def order_copy_query(period: Period, include_unpaid: bool) -> sql.Composable:
            LEFT JOIN LATERAL (SELECT po.stripe_id, po.arrival_date FROM reports_payoutitem pi
                               JOIN reports_payout po ON po.id = pi.payout_id
                               WHERE pi.order_id = o.id AND pi.reporting_category = 'charge'
-                              ORDER BY po.arrival_date LIMIT 1) p ON true
+                              ORDER BY po.arrival_date, po.id LIMIT 1) p ON true
            LEFT JOIN (SELECT order_id, sum(amount) AS refunded FROM orders_refund WHERE status = 'succeeded'
                       GROUP BY order_id) r ON r.order_id = o.id
            LEFT JOIN orders_receipt rc ON rc.order_id = o.id
@@ -437,8 +437,10 @@ def reconciliation_rows(period: Period, include_unpaid: bool = False) -> Iterato
         if net != payout.amount:
             yield (payout.stripe_id, payout.arrival_date, "", "payout", "", "", None, None, net, payout.amount, net - payout.amount,
                    f"{PAYOUT_TOTAL_DIFFERS}: its items come to £{net}, the payout to £{payout.amount}", "")  # fmt: skip
-    due = min(datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone()), timezone.now()) - timedelta(days=settings.PAYOUT_EXPECTED_DAYS)
-    lo, _ = period.bounds
+    # Each payment and refund is checked in the period in which a payout was due to carry it.
+    wait = timedelta(days=settings.PAYOUT_EXPECTED_DAYS)
+    lo, hi = (bound - wait for bound in period.bounds)
+    due = min(hi, timezone.now() - wait)
     unpaid_out = Order.objects.filter(paid_at__gte=lo, paid_at__lt=due).exclude(payout_items__reporting_category="charge").order_by("paid_at", "id")
     for order in unpaid_out.iterator():
         yield ("", None, order.balance_transaction, "charge", order.number, "", None, None, None, order.total, None,
@@ -467,9 +469,9 @@ def _shop_amount(item: PayoutItem) -> tuple[Decimal | None, str]:
 
 
 def dispute_rows(period: Period, include_unpaid: bool = False) -> Iterator[tuple]:
-    """Disputes opened or closed in the period, with their outcome and what Stripe took."""
+    """Disputes opened in the period, with their outcome (as it stands) and what Stripe took."""
     lo, hi = period.bounds
-    disputes = Dispute.objects.filter(Q(opened_at__gte=lo, opened_at__lt=hi) | Q(closed_at__gte=lo, closed_at__lt=hi))
+    disputes = Dispute.objects.filter(opened_at__gte=lo, opened_at__lt=hi)
     for dispute in disputes.select_related("order").order_by("opened_at", "id"):
         yield (
             dispute.stripe_id, dispute.opened_at, dispute.closed_at, dispute.order.number, dispute.amount, dispute.reason,

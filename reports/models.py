@@ -42,6 +42,9 @@ class Payout(models.Model):
     arrival_date = models.DateField(help_text="When it reached the bank (the export's automatic_payout_effective_at).")
     source = models.CharField(max_length=3, choices=Source.choices)
     reconciled_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, help_text="Who uploaded it (none: read from Stripe)."
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-arrival_date", "-id"]

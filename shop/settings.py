@@ -193,6 +193,7 @@ CELERY_BEAT_SCHEDULE = {
     "remove-expired-reports": {"task": "worker.tasks.remove_expired_reports", "schedule": crontab(hour=3, minute=15)},
     # Every morning; it sends last month's pack only on the month's first working day.
     "monthly-pack": {"task": "worker.tasks.send_monthly_pack", "schedule": crontab(hour=6, minute=30)},
+    "reread-unread-payouts": {"task": "worker.tasks.reread_unread_payouts", "schedule": crontab(minute="*/15")},
 }
 # Beat's own scheduler, recording a heartbeat that /healthz reads (shop/monitoring.py).
 CELERY_BEAT_SCHEDULER = "shop.monitoring:HeartbeatScheduler"

@@ -148,6 +148,11 @@ def reports_expired_remove() -> int:
     return removed
 
 
+def payouts_unread_hand_over() -> int:
+    """Settled payouts whose hand-over was lost (the broker down) or whose reading failed: again."""
+    return payouts.unread_hand_over()
+
+
 def payout_reconcile(event_id: int) -> str:
     """Read the payout a stored payout event names from Stripe, and record what it carried."""
     event = StripeEvent.objects.get(pk=event_id)
@@ -166,8 +171,8 @@ def monthly_pack_send(today=None) -> str:
     from shop import roles
 
     today = today or timezone.localdate()
-    if not working_days.is_first_working_day_of_month(today):
-        return "not the month's first working day"
+    if not working_days.on_or_after_first_working_day(today):
+        return "before the month's first working day"
     period = periods.last_month(today)
     sent = ReportDownload.objects.filter(report=finance.PACK, via="email", period_from=period.start, period_to=period.end)
     if sent.exists():
@@ -178,10 +183,15 @@ def monthly_pack_send(today=None) -> str:
         return "nobody in the finance group has an email address"
     with finance.pack_file(period) as built:
         name = storages["reports"].save(f"{finance.PACK}_{period}_{uuid.uuid4().hex}.zip", File(built))
+    failed = []
     for person in people:
         download = ReportDownload.objects.create(
             user=person, report=finance.PACK, period_from=period.start, period_to=period.end, format="zip", via="email",
             file=name, built_at=timezone.now(),
         )  # fmt: skip
-        notifications.send_report_link(download, f"{settings.SHOP_URL}/api/reports/download/{finance.download_token(download.pk)}/")
-    return f"the pack for {period} sent to {len(people)} person(s)"
+        try:
+            notifications.send_report_link(download, f"{settings.SHOP_URL}/api/reports/download/{finance.download_token(download.pk)}/")
+        except TRANSIENT as error:  # the others still get theirs; this one can download it from the reports page
+            log.error("The monthly pack for %s was not emailed to %s: %s", period, person.get_username(), error)
+            failed.append(person.get_username())
+    return f"the pack for {period} sent to {len(people) - len(failed)} person(s)" + (f"; not to {', '.join(failed)}" if failed else "")

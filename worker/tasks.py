@@ -112,3 +112,9 @@ def send_monthly_pack() -> str:
     """On the first working day of a month, every report for the month before, as Excel in one
     zip, to the finance group as a link that asks them to sign in. Sent once a month."""
     return worker_services.monthly_pack_send()
+
+
+@shared_task(acks_late=True)
+def reread_unread_payouts() -> int:
+    """Settled payouts not yet recorded (a lost hand-over, Stripe refusing for a while): again."""
+    return worker_services.payouts_unread_hand_over()

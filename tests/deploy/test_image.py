@@ -10,7 +10,7 @@ import pytest
 from tests.deploy import image
 
 ROOT = image.ROOT
-APPS = ("shop", "catalogue", "orders", "worker")
+APPS = ("shop", "catalogue", "orders", "reports", "worker")
 
 
 def test_the_build_context_holds_the_apps_and_leaves_out_tests_bench_and_secrets(tmp_path):

@@ -93,10 +93,11 @@ def test_last_months_pack_holds_every_report_as_excel_ready_to_read(client, fion
 def test_the_monthly_pack_is_emailed_to_finance_on_the_first_working_day_only_once(client, fiona, settings):
     UserFactory(username="no-email", is_staff=True, email="").groups.add(Group.objects.get(name="Finance"))
 
-    assert worker_services.monthly_pack_send(today=date(2026, 11, 30)) == "not the month's first working day"
+    assert worker_services.monthly_pack_send(today=date(2026, 11, 1)) == "before the month's first working day"  # a Sunday
     assert worker_services.monthly_pack_send(today=date(2026, 11, 2)) == "the pack for 2026-10-01_2026-10-31 sent to 1 person(s)"  # a Monday
     assert worker_services.monthly_pack_send(today=date(2026, 11, 2)) == "the pack for 2026-10-01_2026-10-31 was sent already"
-    assert worker_services.monthly_pack_send(today=date(2026, 8, 3)) == "the pack for 2026-07-01_2026-07-31 sent to 1 person(s)"
+    assert worker_services.monthly_pack_send(today=date(2026, 11, 20)) == "the pack for 2026-10-01_2026-10-31 was sent already"
+    assert worker_services.monthly_pack_send(today=date(2026, 8, 5)) == "the pack for 2026-07-01_2026-07-31 sent to 1 person(s)"  # missed on the 3rd
 
     [first, _] = mail.outbox
     assert first.to == ["fiona@example.org"] and first.subject == "Your finance pack for 2026-10-01 to 2026-10-31 is ready"
@@ -122,3 +123,9 @@ def test_a_vat_stagger_hmrc_does_not_use_is_refused_at_start(settings):
 
     settings.VAT_QUARTER_STAGGER, settings.FINANCIAL_YEAR_START_MONTH = 4, 13
     assert sorted(error.id for error in checks.run_checks() if error.id.startswith("shop.E02")) == ["shop.E020", "shop.E021"]
+
+
+def test_a_pack_longer_than_one_download_is_refused(client, fiona):
+    client.force_login(fiona)
+    response = client.get("/admin/reports/reportdownload/pack/", {"from": "2024-01-01", "to": "2026-10-31"}, follow=True)
+    assert "A pack covers at most 366 days" in response.text and not ReportDownload.objects.exists()

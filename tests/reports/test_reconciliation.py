@@ -195,7 +195,7 @@ def test_a_dashboard_refund_and_a_lost_dispute_are_on_the_orders_timeline_and_in
     disputed = Order.objects.get(pk=month.disputed.pk)
     [dispute] = disputed.disputes.all()
     assert (dispute.status, dispute.fee, dispute.withdrawn) == ("lost", Decimal("15.00"), -disputed.total)
-    assert disputed.needs_attention and "disputed" in disputed.attention_reason
+    assert disputed.needs_attention and "won its dispute of the payment" in disputed.attention_reason
     assert "Dispute dp_lost: lost" in [moment.what for moment in selectors.order_timeline(disputed)]
     [row] = finance.dispute_rows(this_month(), False)
     assert (row[0], row[3], row[6], row[8], row[9]) == ("dp_lost", disputed.number, "lost", disputed.total, Decimal("15.00"))
@@ -241,3 +241,109 @@ def test_an_export_without_stripes_columns_or_with_a_bad_amount_is_refused_namin
         payouts.payouts_from_csv(bad)
     assert refused.value.messages == ["line 2: gross '19.9x' is not an amount like 12.34"]
     assert not Payout.objects.exists()
+
+
+# --- What a review found --------------------------------------------------------------------
+
+
+@pytest.fixture
+def card_order(api, stripe_emulator, seed):
+    return paid_by_card(api.post("/api/orders/", order_body((seed.isbn, 2)), format="json").json()["number"])
+
+
+def test_a_dispute_closed_before_its_created_event_arrives_stays_won_and_holds_nothing(api, card_order):
+    dispute = {"id": "dp_late", "object": "dispute", "charge": card_order.stripe_charge, "payment_intent": card_order.payment_intent,
+               "amount": pence(card_order.total), "currency": "gbp", "reason": "fraudulent"}  # fmt: skip
+    post_event(api, "charge.dispute.closed", {**dispute, "status": "won"})
+    post_event(api, "charge.dispute.created", {**dispute, "status": "needs_response"})
+
+    assert card_order.disputes.get().status == "won"
+    assert card_order.outbox.get(kind="fulfilment").status == "pending"
+
+
+def test_a_dispute_after_the_warehouse_has_the_order_says_so(api, card_order):
+    card_order.outbox.filter(kind="fulfilment").update(status="sent")
+    post_event(api, "charge.dispute.created", {"id": "dp_sent", "object": "dispute", "charge": card_order.stripe_charge,
+               "payment_intent": card_order.payment_intent, "amount": 1995, "reason": "fraudulent", "status": "needs_response"})  # fmt: skip
+
+    assert "The warehouse has the order already" in Order.objects.get(pk=card_order.pk).attention_reason
+
+
+def test_the_shops_own_refund_not_yet_recorded_is_not_taken_for_a_dashboard_refund(api, card_order):
+    from orders.models import RefundLine
+
+    at_stripe()
+    waiting = Refund.objects.create(order=card_order, amount=Decimal("8.50"), reason="Damaged")  # asked for, Stripe's answer not recorded
+    RefundLine.objects.create(refund=waiting, order_line=card_order.lines.get(), quantity=1, amount=Decimal("8.50"))
+    stripe.Refund.create(payment_intent=card_order.payment_intent, amount=850)  # made, with no key in its metadata
+
+    post_event(api, "charge.refunded", {"id": card_order.stripe_charge, "object": "charge", "payment_intent": card_order.payment_intent})
+
+    assert list(card_order.refunds.all()) == [waiting] and not Order.objects.get(pk=card_order.pk).needs_attention
+
+
+def test_a_dashboard_refund_that_goes_through_later_is_recorded_then(api, card_order):
+    at_stripe()
+    made = stripe.Refund.create(payment_intent=card_order.payment_intent, amount=500)
+    post_event(api, "charge.refund.updated", {"id": made.id, "object": "refund", "charge": card_order.stripe_charge, "status": "succeeded"})
+
+    assert card_order.refunds.get().stripe_refund_id == made.id
+
+
+def test_a_refund_failure_and_a_duplicate_payment_do_not_overwrite_the_shops_figures(card_order):
+    refund = services.order_refund(order=card_order, quantities={card_order.lines.get().pk: 1})
+    items = [
+        payouts.Item("txn_fail", timezone.now(), "refund_failure", refund.stripe_refund_id, "", "", Decimal("8.50"), Decimal("0"), Decimal("8.50")),
+        payouts.Item("txn_dup", timezone.now(), "charge", "ch_duplicate", "ch_duplicate", "pi_a_second_payment", Decimal("19.95"),
+                     Decimal("0.50"), Decimal("19.45")),
+    ]  # fmt: skip
+    payout = payouts.payout_record(stripe_id="po_odd", amount=Decimal("27.95"), currency="GBP", arrival_date=timezone.localdate(),
+                                   source="api", items=items)  # fmt: skip
+
+    refund.refresh_from_db()
+    assert refund.stripe_net == -refund.amount  # still the refund's own
+    assert payout.items.get(balance_transaction="txn_dup").order is None
+
+
+def test_an_order_paid_at_the_end_of_a_month_is_checked_in_the_next(card_order, settings):
+    from datetime import date
+
+    settings.PAYOUT_EXPECTED_DAYS = 7
+    Order.objects.filter(pk=card_order.pk).update(paid_at=timezone.make_aware(timezone.datetime(2026, 9, 28, 12)))
+
+    september = [row[4] for row in finance.reconciliation_rows(finance.Period(date(2026, 9, 1), date(2026, 9, 30)))]
+    october = [row[4] for row in finance.reconciliation_rows(finance.Period(date(2026, 10, 1), date(2026, 10, 31)))]
+    assert (september, october) == ([], [card_order.number])
+
+
+def test_a_short_row_or_a_repeated_transaction_is_named_by_its_line(db):
+    from django.core.exceptions import ValidationError
+
+    lines = SAMPLE.read_text().splitlines()
+    with pytest.raises(ValidationError) as short:
+        payouts.payouts_from_csv("\n".join([lines[0], lines[1].rsplit(",", 8)[0]]))
+    assert short.value.messages[0].startswith("line 2: ")
+    with pytest.raises(ValidationError) as repeated:
+        payouts.payouts_from_csv("\n".join([lines[0], lines[1], lines[1]]))
+    assert repeated.value.messages == ["line 3: balance transaction txn_1QSAMPLE000000000000000A is on line 2 already"]
+
+
+def test_an_upload_does_not_replace_a_payout_read_from_stripe(db):
+    from django.core.exceptions import ValidationError
+
+    Payout.objects.create(stripe_id="po_1QSAMPLE0000000000000001", amount=1, arrival_date=timezone.localdate(), source="api")
+    with pytest.raises(ValidationError, match="was read from Stripe itself"):
+        payouts.payouts_from_csv(SAMPLE.read_bytes())
+
+
+def test_a_settled_payout_whose_hand_over_was_lost_is_handed_over_again(api, stripe_emulator, monkeypatch):
+    from orders import outbox
+    from orders.models import StripeEvent
+
+    post_event(api, "payout.reconciliation_completed", {"id": "po_lost", "object": "payout", "status": "paid"})
+    StripeEvent.objects.update(received_at=timezone.now() - timedelta(minutes=10))
+    handed = []
+    monkeypatch.setattr(outbox, "hand_over", lambda task, pk, countdown=None: handed.append((task, pk)) or True)
+
+    assert payouts.unread_hand_over() == 1
+    assert handed == [("worker.tasks.reconcile_payout", StripeEvent.objects.get().pk)]
