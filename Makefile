@@ -34,9 +34,10 @@ run: migrate
 	@echo
 	honcho start -f Procfile.dev
 
-# The whole suite on the embedded defaults (SQLite, no broker server, files for mail).
+# The whole suite on the embedded defaults (SQLite, no broker server, files for mail), a process
+# per core (pytest-xdist): each has its own test database, localstripe and peers.
 test: install
-	python -m pytest
+	python -m pytest -n auto
 
 # After changing a pin in pyproject.toml: requirements.lock (what the shop needs to run, installed
 # by the Dockerfile) and requirements-dev.lock (that plus tests and tools), each from a fresh venv.

@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
+from shop.pagination import BoundedPaginator
 from shop.ratelimits import limit
 
 from . import selectors, services
@@ -21,7 +21,7 @@ COMMENT_MESSAGE = "comment-form"  # the tag of the comment form's own messages
 def catalogue(request):
     filterset = PublicationFilter(request.GET, queryset=selectors.publication_list())
     publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
-    page = Paginator(publications, 20).get_page(request.GET.get("page"))
+    page = BoundedPaginator(publications, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -322,34 +322,39 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, "The note was empty: nothing added.", messages.WARNING)
         return redirect(reverse("admin:orders_order_change", args=[order.pk]) + "#timeline")
 
-    def address_view(self, request, order_id):
-        """Correct the delivery address while the warehouse does not have the order."""
-        order = self._order_for_work(request, order_id)
-        form = AddressForm(order, request.POST or None)
+    def _form_job(self, request, order, form, do, *, done: str, template: str, title: str):
+        """A job done through a form on its own page: shown, then done once valid (a refusal
+        shown on the form), then back to the order."""
         if request.method == "POST" and form.is_valid():
             try:
-                services.order_address_correct(order=order, address=form.cleaned_data, by=request.user)
+                do(form.cleaned_data)
             except ShopError as error:
                 form.add_error(None, error.message)
             else:
-                self.message_user(request, f"The delivery address of {order.number} is corrected.", messages.SUCCESS)
+                self.message_user(request, done, messages.SUCCESS)
                 return redirect("admin:orders_order_change", order.pk)
-        return self._page(request, order, "admin/orders/order/address.html", f"Correct the address of {order.number}", form=form)
+        return self._page(request, order, template, title, form=form)
+
+    def address_view(self, request, order_id):
+        """Correct the delivery address while the warehouse does not have the order."""
+        order = self._order_for_work(request, order_id)
+        return self._form_job(
+            request, order, AddressForm(order, request.POST or None),
+            lambda data: services.order_address_correct(order=order, address=data, by=request.user),
+            done=f"The delivery address of {order.number} is corrected.",
+            template="admin/orders/order/address.html", title=f"Correct the address of {order.number}",
+        )  # fmt: skip
 
     def dispatch_view(self, request, order_id):
         """Record a parcel staff sent themselves: the reader gets the dispatch email, and the
         warehouse is told not to send it."""
         order = self._order_for_work(request, order_id)
-        form = DispatchForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.order_dispatch_by_hand(order=order, by=request.user, **form.cleaned_data)
-            except ShopError as error:
-                form.add_error(None, error.message)
-            else:
-                self.message_user(request, f"{order.number} is recorded as dispatched; the reader is emailed the tracking.", messages.SUCCESS)
-                return redirect("admin:orders_order_change", order.pk)
-        return self._page(request, order, "admin/orders/order/dispatch.html", f"Record a dispatch by hand of {order.number}", form=form)
+        return self._form_job(
+            request, order, DispatchForm(request.POST or None),
+            lambda data: services.order_dispatch_by_hand(order=order, by=request.user, **data),
+            done=f"{order.number} is recorded as dispatched; the reader is emailed the tracking.",
+            template="admin/orders/order/dispatch.html", title=f"Record a dispatch by hand of {order.number}",
+        )  # fmt: skip
 
     def resend_view(self, request, order_id):
         """Send the reader the confirmation again: a page that says to whom, and a button."""

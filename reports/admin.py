@@ -41,13 +41,9 @@ def _can_export(request) -> bool:
     return request.user.has_perm("orders.export_finance_reports")
 
 
-@admin.register(ReportDownload)
-class ReportDownloadAdmin(admin.ModelAdmin):
-    """Finance reports: download one (the date picker), and the log of every download."""
-
-    list_display = ["created_at", "user", "report", "period_from", "period_to", "format", "via"]
-    list_filter = ["report", "via", "format", "created_at"]
-    readonly_fields = [f.name for f in ReportDownload._meta.fields]
+class FinanceRecordAdmin(admin.ModelAdmin):
+    """Records finance reads (and the shop writes): open to whoever may export finance reports,
+    changed by no one in the admin."""
 
     def has_module_permission(self, request):
         return _can_export(request) or super().has_module_permission(request)
@@ -63,6 +59,15 @@ class ReportDownloadAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReportDownload)
+class ReportDownloadAdmin(FinanceRecordAdmin):
+    """Finance reports: download one (the date picker), and the log of every download."""
+
+    list_display = ["created_at", "user", "report", "period_from", "period_to", "format", "via"]
+    list_filter = ["report", "via", "format", "created_at"]
+    readonly_fields = [f.name for f in ReportDownload._meta.fields]
 
     change_list_template = "admin/reports/reportdownload/change_list.html"
 
@@ -163,7 +168,7 @@ class PayoutItemInline(admin.TabularInline):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(FinanceRecordAdmin):
     """Payouts as Stripe made them, each with what it carried; read one from Stripe on demand
     or upload Stripe's itemised export. The reconciliation itself is the "payouts" report."""
 
@@ -173,18 +178,6 @@ class PayoutAdmin(admin.ModelAdmin):
     readonly_fields = ["stripe_id", "amount", "currency", "arrival_date", "source", "reconciled_at", "recorded_by"]
     inlines = [PayoutItemInline]
     change_list_template = "admin/reports/payout/change_list.html"
-
-    def has_module_permission(self, request):
-        return _can_export(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _can_export(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

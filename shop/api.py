@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ShopError
+from .pagination import BoundedPaginator
 from .ratelimits import RATE_LIMITED_DETAIL, retry_after_seconds
 
 
@@ -75,9 +76,25 @@ def exception_handler(exc, context):
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """`?page=` as the contract says, counted up to LIST_COUNT_LIMIT (shop.pagination): past it,
+    `count` is the limit and `count_exact` is false ("more than count")."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = BoundedPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_exact"] = self.page.paginator.count_is_exact
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_exact"] = {
+            "type": "boolean", "description": "False when there are more than `count` results (counting stops there).",
+        }  # fmt: skip
+        return schema
 
 
 class SlugRelatedField(serializers.SlugRelatedField):

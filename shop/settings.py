@@ -262,6 +262,8 @@ STOCK_SALES_DAYS = env.int("STOCK_SALES_DAYS", default=28)
 # September, December; 2: a month later; 3: two months later) and the financial year's first month.
 VAT_QUARTER_STAGGER = env.int("VAT_QUARTER_STAGGER", default=1)
 FINANCIAL_YEAR_START_MONTH = env.int("FINANCIAL_YEAR_START_MONTH", default=4)
+# Lists (the catalogue page, the API) count at most this many results; past it they say "more than".
+LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10000)
 # The payout reconciliation names a payment or refund that no payout carried this many days after it.
 PAYOUT_EXPECTED_DAYS = env.int("PAYOUT_EXPECTED_DAYS", default=7)
 REPORT_LINK_HOURS = env.int("REPORT_LINK_HOURS", default=24)

@@ -58,3 +58,25 @@ def test_the_first_and_last_pages_of_the_catalogue_cost_the_same(client, api):
     api_pages = [queries(api, f"/api/publications/?page={n}") for n in (1, 3)]
 
     assert pages == [CATALOGUE_PAGE, CATALOGUE_PAGE] and api_pages == [API_LIST, API_LIST], (pages, api_pages)
+
+
+def test_a_long_list_is_counted_up_to_its_limit_and_says_more_than(client, api, settings):
+    settings.LIST_COUNT_LIMIT = 30
+    for _ in range(45):
+        PublicationFactory()
+
+    listed = api.get("/api/publications/").json()
+    page = client.get("/").text
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/?page=2")
+
+    assert (listed["count"], listed["count_exact"]) == (30, False) and listed["next"]
+    assert "More than 30 publications" in page and "Page 1 of 2" in page
+    assert any("LIMIT 31" in query["sql"] for query in captured.captured_queries)  # counted only up to the limit
+
+
+def test_a_short_list_is_counted_exactly(api):
+    for _ in range(3):
+        PublicationFactory()
+
+    assert {key: api.get("/api/publications/").json()[key] for key in ("count", "count_exact")} == {"count": 3, "count_exact": True}
