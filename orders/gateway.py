@@ -164,16 +164,15 @@ def payment_method_card(payment_method: str) -> Card | None:
 
 def refund_create(*, intent_id: str, amount: Decimal, idempotency_key: str) -> str:
     """Refund part or all of a payment; the key also goes in the refund's metadata, so that the
-    charge.refunded event that follows is known as the shop's own, not one made in the dashboard."""
+    charge.refunded event that follows is known as the shop's own, not one made in the dashboard.
+    (A refund first asked for before keys were sent is asked for again as it was then: Stripe
+    refuses a key reused with other parameters.)"""
+    asked = {"payment_intent": intent_id, "amount": to_pence(amount), "idempotency_key": idempotency_key}
     try:
-        refund = _call(
-            "refund",
-            stripe.Refund.create,
-            payment_intent=intent_id,
-            amount=to_pence(amount),
-            idempotency_key=idempotency_key,
-            metadata={"shop_refund": idempotency_key},
-        )
+        try:
+            refund = _call("refund", stripe.Refund.create, **asked, metadata={"shop_refund": idempotency_key})
+        except stripe.IdempotencyError:
+            refund = _call("refund", stripe.Refund.create, **asked)
     except stripe.InvalidRequestError as error:  # Stripe answered: not this refund (a failed or disputed payment)
         raise RefundDeclined(reason=error.user_message or str(error)) from None
     return refund["id"]

@@ -347,3 +347,22 @@ def test_a_settled_payout_whose_hand_over_was_lost_is_handed_over_again(api, str
 
     assert payouts.unread_hand_over() == 1
     assert handed == [("worker.tasks.reconcile_payout", StripeEvent.objects.get().pk)]
+
+
+def test_a_refund_first_asked_for_without_a_key_in_its_metadata_is_asked_for_again_as_it_was(monkeypatch):
+    """Stripe refuses an idempotency key reused with other parameters (localstripe does not
+    check): the retry goes as the first request went."""
+    from orders import gateway
+
+    asked = []
+
+    def create(**params):
+        asked.append(params)
+        if "metadata" in params:
+            raise stripe.IdempotencyError("Keys for idempotent requests can only be used with the same parameters")
+        return {"id": "re_first"}
+
+    monkeypatch.setattr(stripe.Refund, "create", create)
+
+    assert gateway.refund_create(intent_id="pi_1", amount=Decimal("8.50"), idempotency_key="refund-k") == "re_first"
+    assert [sorted(params) for params in asked] == [["amount", "idempotency_key", "metadata", "payment_intent"], ["amount", "idempotency_key", "payment_intent"]]
