@@ -94,6 +94,22 @@ class LateAtWarehouseFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NotYetSentFilter(admin.SimpleListFilter):
+    """The front page's "paid, not yet at the warehouse": partly refunded orders included,
+    orders withdrawn from the warehouse (every copy refunded, sent by hand) left out."""
+
+    title = "warehouse"
+    parameter_name = "unsent"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Paid, not yet at the warehouse")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=selectors.orders_paid_not_sent().values("pk"))
+        return queryset
+
+
 class PaidInFilter(admin.SimpleListFilter):
     """The orders behind the front page's takings: paid today, or this week, by the finance
     reports' day rule."""
@@ -122,7 +138,7 @@ class TechnicalAdmin(admin.ModelAdmin):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["order_number", "placed_at", "email", "status", "total_pounds", "flagged"]
-    list_filter = ["status", "needs_attention", LateAtWarehouseFilter, PaidInFilter, "delivery_method", "placed_at"]
+    list_filter = ["status", "needs_attention", NotYetSentFilter, LateAtWarehouseFilter, PaidInFilter, "delivery_method", "placed_at"]
     date_hierarchy = "placed_at"
     search_fields = ["number", "email", "name", "postcode"]
     search_help_text = "Order number, email, name, postcode, or an ISBN in any format."

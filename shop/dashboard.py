@@ -41,7 +41,7 @@ def work_counts(user, now=None) -> list[Count]:
         late_days = settings.WAREHOUSE_LATE_WORKING_DAYS
         counts += [
             Count("Orders needing attention", order_selectors.orders_needing_attention().count(), _orders_list(needs_attention__exact=1)),
-            Count("Paid, not yet at the warehouse", order_selectors.orders_paid_not_sent().count(), _orders_list(status__exact="paid")),
+            Count("Paid, not yet at the warehouse", order_selectors.orders_paid_not_sent().count(), _orders_list(unsent="yes")),
             Count(
                 f"At the warehouse more than {late_days} working days, not dispatched",
                 order_selectors.orders_late_at_warehouse(now).count(), _orders_list(late="yes"),
