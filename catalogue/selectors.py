@@ -108,6 +108,11 @@ def comments_approved(publication: Publication) -> QuerySet:
     return publication.comments.filter(status=Comment.Status.APPROVED).order_by("number")
 
 
+def low_on_stock() -> QuerySet:
+    """On sale and at or under their reorder level."""
+    return Publication.objects.filter(on_sale=True, stock__lte=F("reorder_level"))
+
+
 def publications_low_on_stock() -> list[Publication]:
     """On sale and at or under their reorder level, those that will run out soonest first, each
     with `sold` (copies sold, less cancelled, in the last STOCK_SALES_DAYS days), `per_day` and
@@ -115,7 +120,7 @@ def publications_low_on_stock() -> list[Publication]:
     since = timezone.now() - timedelta(days=settings.STOCK_SALES_DAYS)
     recent = Q(stock_movements__created_at__gte=since, stock_movements__reason__in=[StockMovement.Reason.SALE, StockMovement.Reason.CANCELLATION])
     low = list(
-        Publication.objects.filter(on_sale=True, stock__lte=F("reorder_level"))
+        low_on_stock()
         .annotate(sold=Coalesce(-Sum("stock_movements__delta", filter=recent), 0))
         .order_by("stock", "title")
     )

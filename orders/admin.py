@@ -431,23 +431,18 @@ class NoteForm(forms.Form):
     )  # fmt: skip
 
 
-class AddressForm(forms.ModelForm):
-    """The delivery address, checked as at checkout (a UK postcode written as Royal Mail does)."""
-
-    class Meta:
-        model = Order
-        fields = services.ADDRESS_FIELDS
+class AddressForm(forms.Form):
+    """The delivery address (the order's own fields, as the order has them), checked as at
+    checkout (a UK postcode written as Royal Mail does). services.order_address_correct writes it."""
 
     def __init__(self, order, *args, **kwargs):
-        super().__init__(*args, instance=order, **kwargs)
+        super().__init__(*args, initial={field: getattr(order, field) for field in services.ADDRESS_FIELDS}, **kwargs)
+        self.fields.update(forms.fields_for_model(Order, fields=services.ADDRESS_FIELDS))
         self.order = order
         self.fields["postcode"].help_text = f"The country stays {order.country.name}: delivery was charged for it."
 
     def clean_postcode(self):
         return rules.postcode_normalised(self.cleaned_data["postcode"], self.order.country.code)
-
-    def save(self, commit=True):
-        raise NotImplementedError("the address is changed by services.order_address_correct")
 
 
 class DispatchForm(forms.Form):

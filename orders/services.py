@@ -338,10 +338,6 @@ def order_pay(*, order: Order, payment_method: str) -> gateway.Intent:
     return intent
 
 
-def _flag(order: Order, reason: str) -> None:
-    outbox.flag(order, reason)
-
-
 def payment_succeeded(*, intent: gateway.Intent, source: str) -> Order | None:
     """Apply a succeeded PaymentIntent to its order: paid, if the amount and currency are the
     order's, with its receipt naming the card and Stripe's fee and net recorded (both asked of
@@ -390,8 +386,8 @@ def _payment_apply(*, intent: gateway.Intent, source: str, facts: PaymentFacts) 
         return None
     if order.paid_at and order.payment_intent != intent.id:
         # Another of the order's PaymentIntents paid it already: this money is not the shop's.
-        _flag(order, f"A second payment ({intent.id}) arrived for an order already paid by {order.payment_intent}: "
-                     "refunded in full.")  # fmt: skip
+        outbox.flag(order, f"A second payment ({intent.id}) arrived for an order already paid by {order.payment_intent}: "
+                            "refunded in full.")  # fmt: skip
         transaction.on_commit(lambda: _refund_duplicate(order, intent))
         return order
     if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED) or order.paid_at:
@@ -401,8 +397,8 @@ def _payment_apply(*, intent: gateway.Intent, source: str, facts: PaymentFacts) 
         order.save(update_fields=["payment_intent"])
     expected = (gateway.to_pence(order.total), order.currency.lower())
     if (intent.amount_pence, intent.currency.lower()) != expected:
-        _flag(order, f"Stripe reports {intent.amount_pence} {intent.currency} paid on {intent.id}, "
-                     f"but the order is for {expected[0]} {expected[1]}: not marked paid.")  # fmt: skip
+        outbox.flag(order, f"Stripe reports {intent.amount_pence} {intent.currency} paid on {intent.id}, "
+                            f"but the order is for {expected[0]} {expected[1]}: not marked paid.")  # fmt: skip
         return order
     if intent.latest_charge:
         order.stripe_charge = intent.latest_charge
@@ -422,8 +418,8 @@ def _payment_apply(*, intent: gateway.Intent, source: str, facts: PaymentFacts) 
     except InsufficientStock as shortage:
         if order.status == Order.Status.PENDING_PAYMENT:
             _transition(order, Order.Status.CANCELLED, note="Paid, but its copies were gone: refunded in full")
-        _flag(order, f"{why}, but only {shortage.details['available']} of {shortage.details['isbn']} "
-                     "are left: the payment is refunded in full.")  # fmt: skip
+        outbox.flag(order, f"{why}, but only {shortage.details['available']} of {shortage.details['isbn']} "
+                            "are left: the payment is refunded in full.")  # fmt: skip
         # Created under the order's lock, so a second event finds it; sent once committed.
         refund = Refund.objects.create(
             order=order, amount=order.total, reason=f"{why}; copies gone",
@@ -561,7 +557,7 @@ def refund_send(*, refund: Refund) -> Refund:
             )
         except RefundDeclined as declined:
             with transaction.atomic():
-                _flag(refund.order, f"Refund of £{refund.amount} waits: {declined.message}")
+                outbox.flag(refund.order, f"Refund of £{refund.amount} waits: {declined.message}")
             raise
         balance = _balance_of(gateway.refund_balance_transaction, stripe_refund_id)
         return _refund_complete(refund=refund, stripe_refund_id=stripe_refund_id, balance=balance)
@@ -666,8 +662,8 @@ def _dashboard_refunds_apply(charge: dict, stripe_refunds: list[gateway.StripeRe
     if not found:
         return "no refund the shop did not know of", order
     amounts = ", ".join(f"£{stripe_refund.amount} ({stripe_refund.id})" for _, stripe_refund in found)
-    _flag(order, f"Refunded in Stripe's dashboard, not through the shop: {amounts}. Recorded as refunds of the order "
-                 "and the reader is emailed; check the warehouse and the stock.")  # fmt: skip
+    outbox.flag(order, f"Refunded in Stripe's dashboard, not through the shop: {amounts}. Recorded as refunds of the order "
+                        "and the reader is emailed; check the warehouse and the stock.")  # fmt: skip
     return f"recorded {len(found)} refund(s) made in Stripe's dashboard", order
 
 
@@ -687,8 +683,8 @@ def order_fulfilment_requested(*, entry: OutboxEntry, note: str = "") -> Order:
     withdrawn = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxEntry.Status.WITHDRAWN).exists()
     outbox.mark_sent(entry)
     if withdrawn:  # withdrawn after this worker's lease ran out, while it was still sending
-        _flag(order, "The warehouse accepted the fulfilment request after it was withdrawn (a full refund or a "
-                     "dispatch by hand): ask it not to send the parcel.")  # fmt: skip
+        outbox.flag(order, "The warehouse accepted the fulfilment request after it was withdrawn (a full refund or a "
+                           "dispatch by hand): ask it not to send the parcel.")  # fmt: skip
     elif order.status == Order.Status.PAID:
         _transition(order, Order.Status.FULFILMENT_REQUESTED, note=note or "Sent to the warehouse")
     elif order.sent_to_warehouse_at is None:
@@ -716,8 +712,8 @@ def _dispatched(*, order: Order, carrier: str, tracking_number: str, by=None, by
     if order.status == Order.Status.DISPATCHED and not by_hand:
         if order.carrier != carrier or order.tracking_number != tracking_number:
             if order.status_changes.filter(to_status=Order.Status.DISPATCHED, changed_by__isnull=False).exists():
-                _flag(order, f"The warehouse reports sending order {order.number} ({carrier} {tracking_number}), "
-                             "which staff had already sent by hand: two parcels may be on their way.")  # fmt: skip
+                outbox.flag(order, f"The warehouse reports sending order {order.number} ({carrier} {tracking_number}), "
+                                    "which staff had already sent by hand: two parcels may be on their way.")  # fmt: skip
         return order  # a repeated report changes nothing
     if not order.can_become(Order.Status.DISPATCHED):
         raise InvalidTransition(number=order.number, current=order.status, wanted=Order.Status.DISPATCHED)

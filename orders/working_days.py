@@ -47,9 +47,15 @@ def late_before(now: datetime, working_days: int) -> datetime:
         day -= timedelta(days=1)
 
 
+def monday_and_today(now: datetime) -> tuple[date, date]:
+    """This week's Monday and today, as local days."""
+    today = now.astimezone(zone()).date()
+    return today - timedelta(days=today.weekday()), today
+
+
 def today_and_week(now: datetime) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
     """[start, end) of today and of this week from Monday to the end of today, in local days."""
-    today = now.astimezone(zone()).date()
+    monday, today = monday_and_today(now)
     midnight = lambda day: datetime.combine(day, time.min, tzinfo=zone())  # noqa: E731
     tomorrow = midnight(today + timedelta(days=1))
-    return (midnight(today), tomorrow), (midnight(today - timedelta(days=today.weekday())), tomorrow)
+    return (midnight(today), tomorrow), (midnight(monday), tomorrow)

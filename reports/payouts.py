@@ -13,7 +13,7 @@ finance.reconciliation_rows names every difference.
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -21,8 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders import gateway, services as order_services
-from orders.models import Dispute, Order, Refund
+from orders import gateway, outbox
+from orders import services as order_services
+from orders.models import Dispute, Order, Refund, StripeEvent
 
 from .models import Payout, PayoutItem
 
@@ -180,11 +181,6 @@ def _as_balance(item: Item) -> gateway.BalanceTransaction:
 def unread_hand_over(days: int = 30) -> int:
     """payout.reconciliation_completed events of the last `days` whose payout is not recorded
     (the hand-over to the workers was lost, or reading it failed): handed over again."""
-    from datetime import timedelta
-
-    from orders import outbox
-    from orders.models import StripeEvent
-
     read = set(Payout.objects.values_list("stripe_id", flat=True))
     settled = StripeEvent.objects.filter(
         type__in=order_services.PAYOUT_SETTLED, received_at__gte=timezone.now() - timedelta(days=days),

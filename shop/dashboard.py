@@ -3,7 +3,6 @@ and today's and this week's orders and takings. Each count is shown only to thos
 its list."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -11,8 +10,9 @@ from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Comment
-from reports import finance
 from orders import selectors as order_selectors
+from orders import working_days
+from reports import finance
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def work_counts(user, now=None) -> list[Count]:
         waiting = Comment.objects.filter(status=Comment.Status.PENDING).count()
         counts.append(Count("Comments awaiting moderation", waiting, reverse("admin:catalogue_comment_changelist") + "?status__exact=pending"))
     if user.has_perm("catalogue.view_publication"):
-        low = len(catalogue_selectors.publications_low_on_stock())
+        low = catalogue_selectors.low_on_stock().count()  # the list itself works out each title's days left
         counts.append(Count("Titles at or below their reorder level", low, reverse("admin:catalogue_publication_low_stock")))
     return counts
 
@@ -68,6 +68,7 @@ def takings(user, now=None) -> list[Takings]:
 
 
 def paid_periods(now=None) -> tuple[finance.Period, finance.Period]:
-    """Today, and this week from Monday to today, as the finance reports count days."""
-    today = (now or timezone.now()).astimezone(finance.zone()).date()
-    return finance.Period(today, today), finance.Period(today - timedelta(days=today.weekday()), today)
+    """Today, and this week from Monday to today, as the finance reports count days (and the
+    orders list's "paid" filter, orders.working_days.today_and_week)."""
+    monday, today = working_days.monday_and_today(now or timezone.now())
+    return finance.Period(today, today), finance.Period(monday, today)

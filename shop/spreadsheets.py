@@ -6,6 +6,10 @@ elsewhere. Every export writes such text with a leading ' (what a spreadsheet it
 show text as typed); the catalogue import takes it off again, so a file round-trips.
 """
 
+import csv
+
+from django.http import HttpResponse
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -19,12 +23,8 @@ def unescaped(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def csv_response(filename: str, rows) -> "HttpResponse":
+def csv_response(filename: str, rows) -> HttpResponse:
     """A small CSV download (a page's table as a file), every text cell made safe."""
-    import csv
-
-    from django.http import HttpResponse
-
     response = HttpResponse(content_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     writer = csv.writer(response)
     for row in rows:

@@ -7,17 +7,18 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import File
 from django.core.files.storage import storages
 from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
-from orders import order_links, outbox, warehouse
+from orders import order_links, outbox, warehouse, working_days
 from orders import services as order_services
 from orders.models import OutboxEntry, StripeEvent
-from reports import finance, payouts
+from reports import finance, payouts, periods
 from reports.models import ReportDownload
-from shop import logs
+from shop import logs, roles
 
 from . import fulfilment, notifications
 
@@ -164,12 +165,6 @@ def payout_reconcile(event_id: int) -> str:
 def monthly_pack_send(today=None) -> str:
     """Last month's pack (reports.finance.pack_file) into the reports storage, and a link to it
     emailed to each member of the finance group (their own download, logged, like a long report)."""
-    from django.contrib.auth import get_user_model
-
-    from orders import working_days
-    from reports import periods
-    from shop import roles
-
     today = today or timezone.localdate()
     if not working_days.on_or_after_first_working_day(today):
         return "before the month's first working day"
