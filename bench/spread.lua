@@ -1,5 +1,5 @@
 -- wrk script: spread requests over the catalogue instead of repeating one URL.
--- BENCH_KIND = pages | details | searches; details use the bench's generated ISBNs
+-- BENCH_KIND = catalogue (the HTML page) | pages (the list API) | details | searches; details use the bench's generated ISBNs
 -- (979880 + a six-digit number + the EAN check digit).
 local kind = os.getenv("BENCH_KIND") or "pages"
 local publications = tonumber(os.getenv("BENCH_PUBLICATIONS") or "10000")
@@ -18,6 +18,8 @@ request = function()
   local n = math.random(31, publications - 1)
   if kind == "details" then
     return wrk.format("GET", "/api/publications/" .. isbn(n) .. "/")
+  elseif kind == "catalogue" then
+    return wrk.format("GET", "/?page=" .. math.random(1, math.floor(publications / 20)))
   elseif kind == "searches" then
     return wrk.format("GET", "/api/publications/?search=" .. n)
   end

@@ -8,10 +8,10 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.api import SlugRelatedField
+from shop.api import PageNumberPagination, SlugRelatedField
 from shop.ratelimits import limit
 
-from . import selectors, services
+from . import listing, selectors, services
 from .filters import PublicationFilter
 from .models import Comment, Publication, StockMovement, Topic
 
@@ -91,11 +91,18 @@ class StockMovementSerializer(serializers.ModelSerializer):
         read_only_fields = ["stock_after", "created_at"]
 
 
+class CataloguePagination(PageNumberPagination):
+    """Pages by position (catalogue.listing): any page costs what the first does."""
+
+    django_paginator_class = staticmethod(listing.paginator)
+
+
 class PublicationList(generics.ListAPIView):
     """The catalogue, paginated; search by words (title, subtitle, authors, summary, key findings:
     ranked, best first) or by ISBN in any format."""
 
     serializer_class = PublicationListSerializer
+    pagination_class = CataloguePagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = PublicationFilter
 

@@ -20,6 +20,8 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
 
+from .models import Publication
+
 VERSION_KEY = "catalogue:version"
 STORED_HEADERS = ("Content-Type", "Vary", "Allow")
 
@@ -55,6 +57,33 @@ def catalogue_changed() -> None:
         cache.set(VERSION_KEY, _version.value, None)
 
     transaction.on_commit(publish)
+
+
+def _stock_key(slug: str) -> str:
+    return f"catalogue:stock:{current_version()}:{slug}"  # a new version (on sale or not) reads anew
+
+
+def stock_on_page(slug: str) -> tuple[bool, int] | None:
+    """Whether the publication is on sale and its copies in stock, for its page's notices (None:
+    no such publication). Kept in this process's memory for CATALOGUE_VERSION_CHECK_SECONDS: a
+    sale made by this process shows at once (stock_changed), one made by another within that
+    interval, as a change to the catalogue does. Checkout never reads stock from here."""
+    local = caches["local"]
+    key = _stock_key(slug)
+    facts = local.get(key)
+    if facts is None:
+        facts = Publication.objects.filter(slug=slug).values_list("on_sale", "stock").first() or False
+        if settings.CATALOGUE_CACHE_SECONDS and settings.CATALOGUE_VERSION_CHECK_SECONDS > 0:
+            local.set(key, facts, settings.CATALOGUE_VERSION_CHECK_SECONDS)
+    return facts or None
+
+
+def stock_changed(slug: str) -> None:
+    """Forget the stock read now and again once the change commits (a read in between would keep
+    the old figure)."""
+    forget = lambda: caches["local"].delete(_stock_key(slug))  # noqa: E731
+    forget()
+    transaction.on_commit(forget)
 
 
 def _key(request) -> str:

@@ -108,6 +108,10 @@ def comments_approved(publication: Publication) -> QuerySet:
     return publication.comments.filter(status=Comment.Status.APPROVED).order_by("number")
 
 
+def comments_approved_by_slug(slug: str) -> QuerySet:
+    return Comment.objects.filter(publication__slug=slug, status=Comment.Status.APPROVED).order_by("number")
+
+
 def low_on_stock() -> QuerySet:
     """On sale and at or under their reorder level."""
     return Publication.objects.filter(on_sale=True, stock__lte=F("reorder_level"))

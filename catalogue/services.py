@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import comment_numbers
-from .cache import catalogue_changed
+from .cache import catalogue_changed, stock_changed
 from .errors import InsufficientStock
 from .models import Comment, PriceChange, Publication, StockMovement
 from .pages import Page, PageError
@@ -54,12 +54,13 @@ def stock_adjust(
     StockMovement.check_direction(reason=reason, delta=delta)
     within = {"stock__lte": StockMovement.MAX_STOCK - delta} if delta > 0 else {"stock__gte": -delta}
     rows = Publication.objects.filter(pk=publication.pk, **within).update(stock=F("stock") + delta)
-    current = Publication.objects.values_list("stock", flat=True).get(pk=publication.pk)
+    current, slug = Publication.objects.values_list("stock", "slug").get(pk=publication.pk)
     if not rows and delta > 0:
         raise ValidationError({"delta": f"Stock would be {current + delta:,}: no more than {StockMovement.MAX_STOCK:,} copies."})
     if not rows:
         raise InsufficientStock(isbn=publication.isbn, available=current, requested=-delta)
     publication.stock = current
+    stock_changed(slug)
     if current == 0 or current == delta:  # in stock <-> out of stock: what readers see changed
         catalogue_changed()
     return StockMovement.objects.create(

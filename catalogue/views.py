@@ -1,66 +1,87 @@
 """Reader pages: the catalogue and a publication's page with its comments."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from shop.pagination import BoundedPaginator
+from shop import holes as shop_holes
 from shop.ratelimits import limit
 
-from . import selectors, services
-from .cache import current_version
+from . import listing, selectors, services
+from .cache import current_version, stock_on_page
 from .filters import PublicationFilter
 from .forms import CommentForm
 from .models import Topic
 
 COMMENT_MESSAGE = "comment-form"  # the tag of the comment form's own messages
+ONLY_LEFT = '<p class="stock-notice">Only {} left</p>'
 
 
 def catalogue(request):
-    filterset = PublicationFilter(request.GET, queryset=selectors.publication_list())
-    publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
-    page = BoundedPaginator(publications, 20).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "catalogue/catalogue.html",
-        {
-            "page": page,
+    """Any page of the list, from the cache when this version of the catalogue has shown it
+    before (holes for the reader's own parts), else by position (catalogue.listing)."""
+    version = current_version()
+
+    def context():
+        filterset = PublicationFilter(request.GET, queryset=selectors.publication_list())
+        publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
+        query = request.GET.copy()
+        query.pop("page", None)
+        return {
+            "page": listing.paginator(publications, 20).get_page(request.GET.get("page")),
             "filter": filterset,
             "topics": Topic.objects.all(),
             "search": request.GET.get("search", ""),
             "querystring": query.urlencode(),
-        },
+        }
+
+    key = None if version is None else "catalogue:list:" + hashlib.sha256(f"{version}\n{request.get_full_path()}".encode()).hexdigest()
+    return shop_holes.page(request, "catalogue/catalogue.html", context, key=key, seconds=settings.CATALOGUE_CACHE_SECONDS)
+
+
+def _publication_page(request, slug, form=None, status=200):
+    """The page from the cache when it holds one for this version of the catalogue, its holes
+    filled for this reader; the stock notice from a moment-old read of the stock. A comment form
+    with errors (`form`) is this reader's alone: that page is rendered and not kept."""
+    facts = stock_on_page(slug)
+    if facts is None:
+        raise Http404("No publication has that address.")
+    on_sale, stock = facts
+    version = current_version()
+
+    def holes(parts):
+        # What the comment form said goes beside the form, where the reader is; the rest at the top.
+        shown = parts["_messages"]
+        beside = [m for m in shown if COMMENT_MESSAGE in m.extra_tags.split()]
+        above = [m for m in shown if m not in beside]
+        return {
+            "only_left": format_html(ONLY_LEFT, stock) if on_sale and 0 < stock <= settings.ONLY_N_LEFT else "",
+            "messages": render_to_string("shop/_messages.html", {"messages": above}) if above else "",
+            "comment_messages": render_to_string("catalogue/_comment_messages.html", {"messages": beside}) if beside else "",
+        }
+
+    context = {
+        "max_copies": settings.ORDER_MAX_COPIES,
+        # Loaded only when the page is rendered, not when it comes from the cache.
+        "details": SimpleLazyObject(lambda: selectors.publication_detail().get(slug=slug)),
+        "comments": SimpleLazyObject(lambda: selectors.comments_approved_by_slug(slug)),
+        "form": form or SimpleLazyObject(CommentForm),
+    }
+    key = None if form is not None or version is None else f"catalogue:page:{version}:{slug}"
+    return shop_holes.page(
+        request, "catalogue/publication.html", context, key=key, seconds=settings.CATALOGUE_CACHE_SECONDS, holes=holes, status=status
     )
 
 
-def _publication_page(request, slug, form, status=200):
-    publication = get_object_or_404(selectors.publication_list().only("id", "slug", "title", "on_sale", "stock"), slug=slug)
-    version = current_version()
-    context = {
-        "publication": publication,
-        # Outside the cached body, so that a sale changes it without emptying the page cache.
-        "only_left": publication.stock if publication.on_sale and 0 < publication.stock <= settings.ONLY_N_LEFT else None,
-        "max_copies": settings.ORDER_MAX_COPIES,
-        # The page's body is cached per catalogue version; these load only when it is rendered.
-        "details": SimpleLazyObject(lambda: selectors.publication_detail().get(pk=publication.pk)),
-        "comments": selectors.comments_approved(publication),
-        "catalogue_version": version,
-        "cache_seconds": settings.CATALOGUE_CACHE_SECONDS if version is not None else 0,  # no shared version: no cache
-        "form": form,
-    }
-    # What the comment form said goes beside the form, where the reader is; the rest at the top.
-    shown = list(messages.get_messages(request))
-    context["comment_messages"] = [m for m in shown if COMMENT_MESSAGE in m.extra_tags.split()]
-    context["page_messages"] = [m for m in shown if m not in context["comment_messages"]]
-    return render(request, "catalogue/publication.html", context, status=status)
-
-
 def publication(request, slug):
-    return _publication_page(request, slug, CommentForm())
+    return _publication_page(request, slug)
 
 
 @require_POST

@@ -80,3 +80,38 @@ def test_a_short_list_is_counted_exactly(api):
         PublicationFactory()
 
     assert {key: api.get("/api/publications/").json()[key] for key in ("count", "count_exact")} == {"count": 3, "count_exact": True}
+
+
+@pytest.mark.parametrize("url", ["/api/publications/?page={}", "/?page={}", "/api/publications/?ordering=price&page={}"])
+def test_with_the_cache_on_the_last_page_costs_what_the_first_does_with_no_offset_or_count(client, api, settings, url):
+    settings.CATALOGUE_CACHE_SECONDS = 300
+    for _ in range(45):
+        PublicationFactory()
+    reader = api if url.startswith("/api/") else client
+    reader.get(url.format(1))  # the list's order, read once for this version of the catalogue
+    reader.get("/api/publications/?page=1&page_size=7")  # a different URL: not the page cache
+
+    with CaptureQueriesContext(connection) as last:
+        reader.get(url.format(3) + "&page_size=20")
+    with CaptureQueriesContext(connection) as first:
+        reader.get(url.format(1) + "&page_size=20")
+
+    assert len(first.captured_queries) == len(last.captured_queries) <= 2, (first.captured_queries, last.captured_queries)
+    assert not any("OFFSET" in q["sql"] or "COUNT(" in q["sql"] for q in first.captured_queries + last.captured_queries)
+
+
+def test_a_new_publication_is_listed_at_once_and_counted_exactly(api, settings, django_capture_on_commit_callbacks):
+    from catalogue import services
+
+    settings.CATALOGUE_CACHE_SECONDS = 300
+    for _ in range(21):
+        PublicationFactory()
+    before = api.get("/api/publications/?page=2").json()
+
+    added = PublicationFactory.build(title="Just out", published=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publication_save(publication=added)
+    after = api.get("/api/publications/?page=2").json()
+
+    assert (before["count"], after["count"]) == (21, 22) and after["count_exact"]
+    assert [p["title"] for p in after["results"]][-1] == "Just out"  # undated: last

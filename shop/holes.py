@@ -1,0 +1,94 @@
+"""Pages rendered once and served many times, with holes for what differs per reader.
+
+A reader's page is the same for everyone but for a few small parts: the CSRF token, the basket
+count, the messages, a stock notice. Such a page is rendered with a marker where each of those
+parts goes, cut at the markers, and kept (in this process's memory, under the catalogue's
+version, like every cached catalogue read: catalogue.cache). A request then fills the holes,
+which costs a join of a few strings, not a template render; so a reader with a basket or a
+message is served from the same entry as everyone else.
+
+A template writes `{{ holes.NAME }}` where a hole goes; base.html renders its own parts as
+usual when a page has no holes. Markers are HTML comments: escaped text (a comment's body, a
+title) can never contain one.
+"""
+
+import re
+from collections.abc import Callable
+
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from orders.basket import Basket
+
+_MARKER = "<!--hole:{}-->"
+_CUT = re.compile(r"<!--hole:(\w+)-->")
+
+
+class _Markers(dict):
+    """`holes` as templates see it while rendering: a marker for any hole a template names."""
+
+    def __missing__(self, name):
+        return mark_safe(_MARKER.format(name))
+
+    def __bool__(self):
+        return True  # `{% if holes %}`: this page has holes
+
+
+def cut(rendered: str) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+    """The page's fixed pieces (encoded once) and the holes between them, in order."""
+    parts = _CUT.split(rendered)
+    return tuple(part.encode() for part in parts[0::2]), tuple(parts[1::2])
+
+
+def fill(pieces: tuple[bytes, ...], holes: tuple[str, ...], values: dict[str, str]) -> bytes:
+    out = [pieces[0]]
+    for name, piece in zip(holes, pieces[1:]):
+        out.append(values[name].encode())
+        out.append(piece)
+    return b"".join(out)
+
+
+def reader_parts(request) -> dict[str, str]:
+    """What base.html shows differently to each reader, as HTML: the basket count, the messages
+    (`_messages` holds them, for a page that places some elsewhere) and the CSRF token of any
+    form on the page."""
+    basket = Basket(request.session).count if hasattr(request, "session") else 0
+    shown = list(get_messages(request))
+    return {
+        "csrf_token": get_token(request),
+        "basket": render_to_string("shop/_basket_count.html", {"basket_count": basket}) if basket else "",
+        "messages": render_to_string("shop/_messages.html", {"messages": shown}) if shown else "",
+        "_messages": shown,
+    }
+
+
+def page(
+    request,
+    template: str,
+    context: dict | Callable[[], dict],
+    *,
+    key: str | None,
+    seconds: int,
+    holes: Callable[[dict], dict[str, str]] = lambda parts: {},
+    status: int = 200,
+) -> HttpResponse:
+    """The page `template` renders from `context` (or what it returns: work done only when the
+    page is rendered), served from the cache under `key` (None: not cached) and its holes filled with the reader's parts and `holes(parts)`: the page's own
+    (each a string of HTML, given what reader_parts found)."""
+    cached = bool(key and seconds)
+    stored = caches["local"].get(key) if cached else None
+    hit = stored is not None
+    if not hit:
+        markers = _Markers()
+        context = context() if callable(context) else context
+        stored = cut(render_to_string(template, {**context, "holes": markers, "csrf_token": markers["csrf_token"]}, request))
+        if cached:
+            caches["local"].set(key, stored, seconds)
+    parts = reader_parts(request)
+    response = HttpResponse(fill(*stored, {**parts, **holes(parts)}), status=status)
+    response["X-Cache"] = "hit" if hit else "miss"
+    return response
