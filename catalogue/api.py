@@ -8,7 +8,7 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.api import PageNumberPagination, SlugRelatedField
+from shop.api import FieldsOnce, PageNumberPagination, SlugRelatedField
 from shop.ratelimits import limit
 
 from . import listing, selectors, services
@@ -16,7 +16,7 @@ from .filters import PublicationFilter
 from .models import Comment, Publication, StockMovement, Topic
 
 
-class PublicationListSerializer(serializers.ModelSerializer):
+class PublicationListSerializer(FieldsOnce, serializers.ModelSerializer):
     isbn_display = serializers.CharField(read_only=True)
     currency = serializers.SerializerMethodField()
     in_stock = serializers.BooleanField(read_only=True)
@@ -38,7 +38,7 @@ class PublicationListSerializer(serializers.ModelSerializer):
 
 class PublicationDetailSerializer(PublicationListSerializer):
     key_findings = serializers.ListField(child=serializers.CharField(), read_only=True)
-    topics = SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    topics = serializers.ListField(child=serializers.SlugField(), source="topic_slugs", read_only=True)
     authors = serializers.ListField(child=serializers.CharField(), read_only=True)
     comment_count = serializers.IntegerField(read_only=True)
 
@@ -118,7 +118,7 @@ class PublicationDetail(generics.RetrieveUpdateAPIView):
     queryset = Publication.objects.none()  # for the permission class's model lookup
 
     def get_object(self):
-        publication = selectors.publication_by_isbn(self.kwargs["isbn"], selectors.publication_detail())
+        publication = selectors.publication_for_api(self.kwargs["isbn"])
         self.check_object_permissions(self.request, publication)
         return publication
 
@@ -131,7 +131,7 @@ class PublicationDetail(generics.RetrieveUpdateAPIView):
         serializer = PublicationUpdateSerializer(publication, data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         serializer.save()
-        publication = selectors.publication_by_isbn(publication.isbn, selectors.publication_detail())
+        publication = selectors.publication_for_api(publication.isbn)
         return Response(PublicationDetailSerializer(publication, context={"request": request}).data)
 
 

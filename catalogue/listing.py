@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from shop.pagination import BoundedPaginator
 
 from .cache import current_version
+from .selectors import publications_by_ids
 
 
 def ids_in_order(queryset: QuerySet, version) -> memoryview:
@@ -39,7 +40,8 @@ def ids_in_order(queryset: QuerySet, version) -> memoryview:
 
 
 class PositionPaginator(Paginator):
-    """Pages of a list by the positions of its ids (ids_in_order); `count` is exact."""
+    """Pages of a list of publications by the positions of their ids (ids_in_order); `count` is
+    exact. A page's rows are read as lists show them (selectors.publications_by_ids)."""
 
     count_is_exact = True
 
@@ -54,9 +56,7 @@ class PositionPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = self.ids[bottom : bottom + self.per_page].tolist()
-        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return self._get_page(publications_by_ids(self.ids[bottom : bottom + self.per_page].tolist()), number, self)
 
 
 def paginator(queryset: QuerySet, per_page: int, **kwargs) -> Paginator:

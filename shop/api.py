@@ -1,5 +1,7 @@
 """Shared REST framework plumbing: the JSON parser's limits, error mapping and pagination."""
 
+import copy
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -95,6 +97,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
             "type": "boolean", "description": "False when there are more than `count` results (counting stops there).",
         }  # fmt: skip
         return schema
+
+
+class FieldsOnce:
+    """A ModelSerializer works its fields out from the model for every instance it makes (a
+    third of a millisecond for a publication); one that only reads works them out once per class
+    and copies them."""
+
+    def get_fields(self):
+        cls = type(self)
+        if "_fields_once" not in cls.__dict__:
+            cls._fields_once = super().get_fields()
+        return copy.deepcopy(cls._fields_once)
 
 
 class SlugRelatedField(serializers.SlugRelatedField):

@@ -1,0 +1,35 @@
+"""Querysets compiled once and run with other values (shop.prepared)."""
+
+import pytest
+
+from catalogue.models import Publication
+from catalogue.selectors import publications_by_ids
+from shop.prepared import Prepared
+from tests.factories import PublicationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_prepared_query_runs_its_one_compilation_with_each_call_s_values(django_assert_num_queries):
+    first, second = PublicationFactory(title="First"), PublicationFactory(title="Second")
+    by_isbn = Prepared(lambda isbn: Publication.objects.filter(isbn=isbn), lambda index: "9790000000001")
+
+    with django_assert_num_queries(2):
+        found = [list(by_isbn(publication.isbn)) for publication in (first, second)]
+
+    assert [[p.title for p in rows] for rows in found] == [["First"], ["Second"]]
+    assert len(by_isbn._compiled) == 1
+
+
+def test_rows_by_ids_come_in_the_order_asked_for_without_the_missing():
+    a, b, c = PublicationFactory(), PublicationFactory(), PublicationFactory()
+
+    assert [p.pk for p in publications_by_ids([c.pk, a.pk, 10**9, b.pk])] == [c.pk, a.pk, b.pk]
+    assert [p.pk for p in publications_by_ids([b.pk])] == [b.pk]  # another length: compiled apart
+
+
+def test_a_placeholder_that_is_not_exactly_one_parameter_is_refused():
+    same_twice = Prepared(lambda title: Publication.objects.filter(title=title, subtitle=title), lambda index: "x")
+
+    with pytest.raises(ValueError, match="each value must be one parameter"):
+        list(same_twice("Report"))
