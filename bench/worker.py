@@ -151,17 +151,14 @@ def main() -> None:
         wait_for(f"http://127.0.0.1:{web_port}/healthz", web)
         time.sleep(3)  # the worker's processes start
         sent_at: dict[str, float] = {}
-        session = threading.local()
 
         def pay(indexed):
             index, (number, intent) = indexed
             if args.rate:
                 time.sleep(max(0.0, started + index / args.rate - time.time()))
             body, headers = signed_event(number, intent)
-            if not hasattr(session, "http"):
-                session.http = requests.Session()
             sent_at[number] = time.time()
-            session.http.post(f"http://127.0.0.1:{web_port}/api/payments/stripe/webhook/", data=body, headers=headers, timeout=60)
+            requests.post(f"http://127.0.0.1:{web_port}/api/payments/stripe/webhook/", data=body, headers=headers, timeout=60)
 
         groups = {"web": [web.pid], "worker": [worker.pid], "PostgreSQL": pids_named("postgres"), "Redis": pids_named("redis-server")}
         cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()}
