@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test migrate clean lock
+.PHONY: install run test migrate clean lock bench
 
 $(INSTALLED): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,21 @@ run: migrate
 # per core (pytest-xdist): each has its own test database, localstripe and peers.
 test: install
 	python -m pytest -n auto
+
+# The benchmarks (bench/), each printing its figures beside the issue's targets, on the PostgreSQL
+# and Redis of BENCH_DATABASE_URL and BENCH_REDIS_URL (defaults: 127.0.0.1, database "bench",
+# Redis db 15, which each run empties). wrk drives the page benchmarks: installed with apt-get
+# when missing (as root), or the target says how.
+BENCH_PUBLICATIONS ?= 10000
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "bench needs wrk: sudo apt-get install wrk (Debian, Ubuntu) or brew install wrk (macOS)"; exit 1; }
+	python -c "import redis, os; redis.Redis.from_url(os.environ.get('BENCH_REDIS_URL', 'redis://127.0.0.1:6379/15')).flushdb()"
+	python bench/catalogue.py --publications $(BENCH_PUBLICATIONS)
+	python bench/worker.py
+	python bench/worker.py --orders 1500 --rate 50
+	python bench/checkout.py
+	python bench/reports.py
 
 # After changing a pin in pyproject.toml: requirements.lock (what the shop needs to run, installed
 # by the Dockerfile) and requirements-dev.lock (that plus tests and tools), each from a fresh venv.

@@ -25,25 +25,33 @@ ONLY_LEFT = '<p class="stock-notice">Only {} left</p>'
 
 
 def catalogue(request):
-    """Any page of the list, from the cache when this version of the catalogue has shown it
-    before (holes for the reader's own parts), else by position (catalogue.listing)."""
+    """Any page of the list. Kept per address for this version of the catalogue (the reader's
+    parts are holes); a page not kept yet takes the frame kept for its filters (every page of a
+    list shares it) and renders only its own list of publications, by position (listing)."""
     version = current_version()
+    seconds = settings.CATALOGUE_CACHE_SECONDS if version is not None else 0
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    filterset = SimpleLazyObject(lambda: PublicationFilter(request.GET, queryset=selectors.publication_list()))
 
-    def context():
-        filterset = PublicationFilter(request.GET, queryset=selectors.publication_list())
+    def frame():
+        context = {"filter": filterset, "topics": Topic.objects.all(), "search": request.GET.get("search", "")}
+        return shop_holes.render(request, "catalogue/catalogue.html", context)
+
+    def this_page():
         publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
-        query = request.GET.copy()
-        query.pop("page", None)
-        return {
+        listed = render_to_string("catalogue/_listing.html", {
             "page": listing.paginator(publications, 20).get_page(request.GET.get("page")),
-            "filter": filterset,
-            "topics": Topic.objects.all(),
-            "search": request.GET.get("search", ""),
-            "querystring": query.urlencode(),
-        }
+            "search": request.GET.get("search", ""), "querystring": filters.urlencode(),
+        })  # fmt: skip
+        return shop_holes.settle(shop_holes.kept(_key("frame", version, filters.urlencode()), seconds, frame)[0], {"listing": listed})
 
-    key = None if version is None else "catalogue:list:" + hashlib.sha256(f"{version}\n{request.get_full_path()}".encode()).hexdigest()
-    return shop_holes.page(request, "catalogue/catalogue.html", context, key=key, seconds=settings.CATALOGUE_CACHE_SECONDS)
+    stored, hit = shop_holes.kept(_key("page", version, request.get_full_path()), seconds, this_page)
+    return shop_holes.respond(request, stored, hit=hit)
+
+
+def _key(kind: str, version, address: str) -> str:
+    return f"catalogue:{kind}:" + hashlib.sha256(f"{version}\n{address}".encode()).hexdigest()
 
 
 def _publication_page(request, slug, form=None, status=200):

@@ -66,6 +66,47 @@ def reader_parts(request) -> dict[str, str]:
     }
 
 
+def render(request, template: str, context: dict) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+    """The page `template` renders from `context`, cut at its holes."""
+    markers = _Markers()
+    return cut(render_to_string(template, {**context, "holes": markers, "csrf_token": markers["csrf_token"]}, request))
+
+
+def settle(stored, values: dict[str, str]):
+    """The page with these holes filled for good (a part the same for every reader of this
+    address, rendered apart from the rest of the page); the reader's holes stay."""
+    pieces, holes = stored
+    settled, left = [pieces[0]], []
+    for name, piece in zip(holes, pieces[1:]):
+        if name in values:
+            settled[-1] += values[name].encode() + piece
+        else:
+            settled.append(piece)
+            left.append(name)
+    return tuple(settled), tuple(left)
+
+
+def kept(key: str | None, seconds: int, build: Callable[[], tuple]) -> tuple[tuple, bool]:
+    """What `build` makes, from the local cache under `key` if it is there (and whether it was);
+    None or no seconds: built each time."""
+    stored = caches["local"].get(key) if key and seconds else None
+    if stored is not None:
+        return stored, True
+    stored = build()
+    if key and seconds:
+        caches["local"].set(key, stored, seconds)
+    return stored, False
+
+
+def respond(request, stored, *, holes: Callable[[dict], dict[str, str]] = lambda parts: {}, hit: bool, status: int = 200) -> HttpResponse:
+    """The page with its holes filled with the reader's parts and `holes(parts)`: the page's
+    own (each a string of HTML, given what reader_parts found)."""
+    parts = reader_parts(request)
+    response = HttpResponse(fill(*stored, {**parts, **holes(parts)}), status=status)
+    response["X-Cache"] = "hit" if hit else "miss"
+    return response
+
+
 def page(
     request,
     template: str,
@@ -77,18 +118,6 @@ def page(
     status: int = 200,
 ) -> HttpResponse:
     """The page `template` renders from `context` (or what it returns: work done only when the
-    page is rendered), served from the cache under `key` (None: not cached) and its holes filled with the reader's parts and `holes(parts)`: the page's own
-    (each a string of HTML, given what reader_parts found)."""
-    cached = bool(key and seconds)
-    stored = caches["local"].get(key) if cached else None
-    hit = stored is not None
-    if not hit:
-        markers = _Markers()
-        context = context() if callable(context) else context
-        stored = cut(render_to_string(template, {**context, "holes": markers, "csrf_token": markers["csrf_token"]}, request))
-        if cached:
-            caches["local"].set(key, stored, seconds)
-    parts = reader_parts(request)
-    response = HttpResponse(fill(*stored, {**parts, **holes(parts)}), status=status)
-    response["X-Cache"] = "hit" if hit else "miss"
-    return response
+    page is rendered), kept under `key` (None: not kept), its holes filled for this reader."""
+    stored, hit = kept(key, seconds, lambda: render(request, template, context() if callable(context) else context))
+    return respond(request, stored, holes=holes, hit=hit, status=status)
