@@ -72,7 +72,7 @@ def stock_on_page(slug: str) -> tuple[bool, int] | None:
     key = _stock_key(slug)
     facts = local.get(key)
     if facts is None:
-        facts = Publication.objects.filter(slug=slug).values_list("on_sale", "stock").first() or False
+        facts = Publication.objects.filter(slug=slug).order_by("pk").values_list("on_sale", "stock").first() or False
         if settings.CATALOGUE_CACHE_SECONDS and settings.CATALOGUE_VERSION_CHECK_SECONDS > 0:
             local.set(key, facts, settings.CATALOGUE_VERSION_CHECK_SECONDS)
     return facts or None

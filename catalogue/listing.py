@@ -2,7 +2,7 @@
 
 `?page=N` by OFFSET makes the database walk past every earlier row, and counting the list walks
 all of it: at 100,000 publications a deep page took seconds. The order of a list (its ids, in
-order: 4 bytes a publication) changes only when the catalogue does, so each process reads it
+order: 8 bytes a publication) changes only when the catalogue does, so each process reads it
 once per catalogue version (catalogue.cache) and keeps it; a page is then the ids at its
 positions, read by primary key, and the count is the list's length, exact. A search's results
 depend on the words searched for: those are paged as before (shop.pagination).

@@ -44,9 +44,9 @@ def catalogue(request):
             "page": listing.paginator(publications, 20).get_page(request.GET.get("page")),
             "search": request.GET.get("search", ""), "querystring": filters.urlencode(),
         })  # fmt: skip
-        return shop_holes.settle(shop_holes.kept(_key("frame", version, filters.urlencode()), seconds, frame)[0], {"listing": listed})
+        return shop_holes.settle(shop_holes.kept(_key("list-frame", version, filters.urlencode()), seconds, frame)[0], {"listing": listed})
 
-    stored, hit = shop_holes.kept(_key("page", version, request.get_full_path()), seconds, this_page)
+    stored, hit = shop_holes.kept(_key("list-page", version, request.get_full_path()), seconds, this_page)
     return shop_holes.respond(request, stored, hit=hit)
 
 

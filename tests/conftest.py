@@ -11,6 +11,7 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
+from catalogue import cache as catalogue_cache
 from shop import monitoring
 
 pytest_plugins = ["tests.payments", "tests.peers"]
@@ -86,6 +87,9 @@ def _fast_and_isolated(settings, tmp_path):
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{tmp_path}-shared"},
         "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{tmp_path}-local"},
     }
+    # A fresh shared cache has no catalogue version yet: this process must not go on using the
+    # last test's for up to CATALOGUE_VERSION_CHECK_SECONDS (a version changing mid-test).
+    catalogue_cache._version.checked_at = float("-inf")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BEAT_HEARTBEAT_FILE = tmp_path / "beat-heartbeat"
     # Unpaid orders may hold a whole title here, as the tests of stock and payments expect;
