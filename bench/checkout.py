@@ -122,7 +122,10 @@ def main() -> None:
     def post_all(url: str, batch: list[dict]) -> tuple[float, list]:
         def post(body):  # a connection each: gunicorn's sync workers close theirs after each answer
             started = time.perf_counter()
-            response = requests.post(url, json=body, timeout=60)
+            try:
+                response = requests.post(url, json=body, timeout=60)
+            except requests.RequestException:  # counted as refused, with its time
+                return time.perf_counter() - started, 0, None
             return time.perf_counter() - started, response.status_code, response.json() if response.status_code == 201 and "json" in response.headers.get("Content-Type", "") else None
 
         with ThreadPoolExecutor(args.clients) as pool:

@@ -52,14 +52,14 @@ def fill(pieces: tuple[bytes, ...], holes: tuple[str, ...], values: dict[str, st
     return b"".join(out)
 
 
-def reader_parts(request) -> dict[str, str]:
+def reader_parts(request, holes: tuple[str, ...]) -> dict[str, str]:
     """What base.html shows differently to each reader, as HTML: the basket count, the messages
-    (`_messages` holds them, for a page that places some elsewhere) and the CSRF token of any
-    form on the page."""
+    (`_messages` holds them, for a page that places some elsewhere) and, if the page has a form
+    (a `csrf_token` hole), its CSRF token: a page without one sets no CSRF cookie."""
     basket = Basket(request.session).count if hasattr(request, "session") else 0
     shown = list(get_messages(request))
     return {
-        "csrf_token": get_token(request),
+        "csrf_token": get_token(request) if "csrf_token" in holes else "",
         "basket": render_to_string("shop/_basket_count.html", {"basket_count": basket}) if basket else "",
         "messages": render_to_string("shop/_messages.html", {"messages": shown}) if shown else "",
         "_messages": shown,
@@ -101,7 +101,7 @@ def kept(key: str | None, seconds: int, build: Callable[[], tuple]) -> tuple[tup
 def respond(request, stored, *, holes: Callable[[dict], dict[str, str]] = lambda parts: {}, hit: bool, status: int = 200) -> HttpResponse:
     """The page with its holes filled with the reader's parts and `holes(parts)`: the page's
     own (each a string of HTML, given what reader_parts found)."""
-    parts = reader_parts(request)
+    parts = reader_parts(request, stored[1])
     response = HttpResponse(fill(*stored, {**parts, **holes(parts)}), status=status)
     response["X-Cache"] = "hit" if hit else "miss"
     return response

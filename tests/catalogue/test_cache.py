@@ -179,3 +179,13 @@ def test_a_comment_with_errors_is_answered_on_a_page_of_its_own_not_kept(client,
 
     assert refused.status_code == 400 and "Your comment was not posted" in refused.text
     assert again["X-Cache"] == "hit" and "Your comment was not posted" not in again.text
+
+
+def test_a_kept_page_with_a_form_sets_the_csrf_cookie_and_one_without_does_not(seed):
+    from django.test import Client
+
+    for _ in range(2):  # rendered, then from the cache
+        catalogue, publication = Client().get("/"), Client().get(f"/publications/{seed.slug}/")
+
+    assert catalogue["X-Cache"] == publication["X-Cache"] == "hit"
+    assert "csrftoken" not in catalogue.cookies and "csrftoken" in publication.cookies
