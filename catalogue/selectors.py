@@ -144,11 +144,11 @@ def _isbn13_or_404(raw: str) -> str:
         raise Http404(f"{raw!r} is not an ISBN: {error.messages[0]}") from None
 
 
-def publication_by_isbn(raw: str, queryset: QuerySet | None = None) -> Publication:
+def publication_by_isbn(raw: str) -> Publication:
     """The publication with this ISBN written any way, or 404 (saying why, if it is no ISBN at all)."""
     isbn13 = _isbn13_or_404(raw)
     try:
-        return (queryset if queryset is not None else Publication.objects.all()).get(isbn=isbn13)
+        return Publication.objects.get(isbn=isbn13)
     except Publication.DoesNotExist:
         raise Http404("No publication has that ISBN.") from None
 

@@ -5,7 +5,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
