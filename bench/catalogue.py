@@ -35,6 +35,7 @@ from bench.common import (  # noqa: E402
     start,
     start_gunicorn,
     stop,
+    vacuum,
     wait_for,
 )
 
@@ -162,6 +163,7 @@ def main() -> None:
     manage(env, "collectstatic", "--noinput", "-v0")
     print(manage(env, "shell", "-c", SCALE.format(target=args.publications), capture=True))
     manage(env, "shell", "-c", LOW_STOCK)
+    vacuum(env)
     rows = [row for row in ROWS if not args.only or args.only in row.name]
 
     server = start_gunicorn(env)

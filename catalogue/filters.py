@@ -24,7 +24,8 @@ class PublicationFilter(django_filters.FilterSet):
         method="filter_search", label="Words of the title, subtitle, authors, summary or key findings, or an ISBN in any format"
     )
     topic = django_filters.ModelChoiceFilter(
-        field_name="topics", queryset=Topic.objects.all(), to_field_name="slug", label="Topic (slug)"
+        # A callable: each request's copy of the filters copies a function, not a queryset.
+        field_name="topics", queryset=lambda request: Topic.objects.all(), to_field_name="slug", label="Topic (slug)"
     )
     ordering = UndatedLastOrderingFilter(
         fields=(("price", "price"), ("title", "title"), ("published", "published")),
@@ -34,6 +35,25 @@ class PublicationFilter(django_filters.FilterSet):
     class Meta:
         model = Publication
         fields = ["search", "topic", "ordering"]
+
+    def given(self) -> bool:
+        """Whether the request asks for any filter at all (most ask only for a page)."""
+        return self.is_bound and any(self.data.get(name) for name in self.filters)
+
+    def is_valid(self) -> bool:
+        return not self.given() or super().is_valid()
+
+    @property
+    def qs(self):
+        # No filter asked for: the list as it is, without building and validating the form.
+        return super().qs if self.given() else self.queryset.all()
+
+    def get_form_class(self):
+        # The form's fields are the same for every request (built once); each form copies them.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
 
     def filter_search(self, queryset, name, value):
         return publication_search(queryset, value)

@@ -4,8 +4,9 @@
 all of it: at 100,000 publications a deep page took seconds. The order of a list (its ids, in
 order: 8 bytes a publication) changes only when the catalogue does, so each process reads it
 once per catalogue version (catalogue.cache) and keeps it in memory; a page is then the ids at its
-positions, read by primary key, and the count is the list's length, exact. A search's results
-depend on the words searched for: those are paged as before (shop.pagination).
+positions, read by primary key, and the count is the list's length, exact. A search's matches
+depend on the words searched for, so they are read for each search, ranked, up to one past
+LIST_COUNT_LIMIT (counting them, then reading a page by OFFSET, ranked them twice).
 """
 
 import hashlib
@@ -45,9 +46,7 @@ def ids_in_order(queryset: QuerySet, version) -> array:
         if ids is not None and time.monotonic() - read_at < settings.CATALOGUE_CACHE_SECONDS:
             _orders.move_to_end(key)
             return ids
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = array("q", (row[0] for row in cursor.fetchall()))
+    ids = _read_ids(sql, params, queryset.db)
     with _orders_lock:
         _orders[key] = (time.monotonic(), ids)
         _orders.move_to_end(key)
@@ -56,15 +55,28 @@ def ids_in_order(queryset: QuerySet, version) -> array:
     return ids
 
 
+def matches_in_order(queryset: QuerySet) -> array:
+    """A search's matches, best first, up to one past LIST_COUNT_LIMIT: enough to tell whether
+    there are more."""
+    sql, params = queryset.values_list("pk")[: settings.LIST_COUNT_LIMIT + 1].query.sql_with_params()
+    return _read_ids(sql, params, queryset.db)
+
+
+def _read_ids(sql: str, params, db: str) -> array:
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return array("q", (row[0] for row in cursor.fetchall()))
+
+
 class PositionPaginator(Paginator):
-    """Pages of a list of publications by the positions of their ids (ids_in_order); `count` is
-    exact. A page's rows are read as lists show them (selectors.publications_by_ids)."""
+    """Pages of a list of publications by the positions of their ids (ids_in_order, or a search's
+    matches_in_order); the count is exact up to `limit`. A page's rows are read as lists show them
+    (selectors.publications_by_ids)."""
 
-    count_is_exact = True
-
-    def __init__(self, object_list, per_page, *, ids: array, **kwargs):
+    def __init__(self, object_list, per_page, *, ids: array, limit: int | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.ids = ids
+        self.ids = ids if limit is None else ids[:limit]
+        self.count_is_exact = limit is None or len(ids) <= limit
 
     @cached_property
     def count(self) -> int:
@@ -77,9 +89,14 @@ class PositionPaginator(Paginator):
 
 
 def paginator(queryset: QuerySet, per_page: int, **kwargs) -> Paginator:
-    """The paginator for a list of publications: by position while the catalogue's version is
-    known and the list is no search; otherwise OFFSET pages, counted up to LIST_COUNT_LIMIT."""
+    """The paginator for a list of publications: a search by the positions of its matches; any
+    other list by position while the catalogue's version is known; otherwise OFFSET pages,
+    counted up to LIST_COUNT_LIMIT."""
+    if queryset.query.is_empty():
+        return BoundedPaginator(queryset, per_page, **kwargs)
+    if "search_rank" in queryset.query.annotations:
+        return PositionPaginator(queryset, per_page, ids=matches_in_order(queryset), limit=settings.LIST_COUNT_LIMIT, **kwargs)
     version = current_version()
-    if version is None or not settings.CATALOGUE_CACHE_SECONDS or queryset.query.is_empty() or "search_rank" in queryset.query.annotations:
+    if version is None or not settings.CATALOGUE_CACHE_SECONDS:
         return BoundedPaginator(queryset, per_page, **kwargs)
     return PositionPaginator(queryset, per_page, ids=ids_in_order(queryset, version), **kwargs)

@@ -117,3 +117,27 @@ def test_a_new_publication_is_listed_at_once_and_counted_exactly(api, settings, 
 
     assert (before["count"], after["count"]) == (21, 22) and after["count_exact"]
     assert [p["title"] for p in after["results"]][-1] == "Just out"  # undated: last
+
+
+@pytest.mark.parametrize("url", ["/api/publications/?search=paper&page={}", "/?search=paper&page={}"])
+def test_a_search_reads_its_matches_once_ranked_then_its_page_by_id_with_no_offset_or_count(client, api, url):
+    for n in range(45):
+        PublicationFactory(title=f"Working paper {n}")
+    reader = api if url.startswith("/api/") else client
+    reader.get(url.format(1))
+
+    with CaptureQueriesContext(connection) as last:
+        answer = reader.get(url.format(3) + "&page_size=20")
+
+    assert answer.status_code == 200 and "Working paper" in answer.content.decode()
+    assert not any("OFFSET" in q["sql"] or "COUNT(" in q["sql"] for q in last.captured_queries), last.captured_queries
+
+
+def test_a_search_with_more_matches_than_the_limit_says_more_than(api, settings):
+    settings.LIST_COUNT_LIMIT = 30
+    for n in range(45):
+        PublicationFactory(title=f"Working paper {n}")
+
+    found = api.get("/api/publications/", {"search": "paper", "page": 2}).json()
+
+    assert (found["count"], found["count_exact"], len(found["results"])) == (30, False, 10) and not found["next"]

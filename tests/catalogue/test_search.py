@@ -95,3 +95,16 @@ def test_only_words_too_common_to_search_find_nothing_on_postgresql(api, catalog
 @pytest.mark.postgres
 def test_words_are_stemmed_on_postgresql(api, catalogue):
     assert SEED_ISBN in search(api, "rediscover purposes")
+
+
+@pytest.mark.postgres
+def test_the_search_indexes_take_a_new_publication_at_once_not_into_a_list_every_search_scans():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN ('publication_search', 'publication_title_trigram', 'publication_isbn_trigram')"
+        )
+        options = dict(cursor.fetchall())
+
+    assert options == dict.fromkeys(["publication_search", "publication_title_trigram", "publication_isbn_trigram"], ["fastupdate=off"])
