@@ -102,13 +102,24 @@ class PageNumberPagination(pagination.PageNumberPagination):
 class FieldsOnce:
     """A ModelSerializer works its fields out from the model for every instance it makes (a
     third of a millisecond for a publication); one that only reads works them out once per class
-    and copies them."""
+    and gives each instance shallow copies to bind (its name and parent). A deep copy builds every
+    field again from its arguments, a list's child too: 0.3 ms for the publication's detail.
+    Shallow copies share what reading never changes (validators, choices); a list's child is
+    copied too and bound to its own list, so that it reaches this serializer's context."""
 
     def get_fields(self):
         cls = type(self)
         if "_fields_once" not in cls.__dict__:
             cls._fields_once = super().get_fields()
-        return copy.deepcopy(cls._fields_once)
+        return {name: _copy_to_bind(field) for name, field in cls._fields_once.items()}
+
+
+def _copy_to_bind(field):
+    copied = copy.copy(field)
+    if isinstance(getattr(field, "child", None), serializers.Field):
+        copied.child = _copy_to_bind(field.child)
+        copied.child.parent = copied  # bound once already, by the list's __init__; only its parent differs
+    return copied
 
 
 class SlugRelatedField(serializers.SlugRelatedField):

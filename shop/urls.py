@@ -24,8 +24,10 @@ urlpatterns = [
     path("api/", include("catalogue.api_urls")),
     path("api/", include("orders.api_urls")),
     path("api/", include("reports.api_urls")),
-    path("", include("orders.urls")),
+    # The catalogue first: its pages are most of what readers ask for, and every include tried
+    # and missed on the way costs the resolver a list of what it tried.
     path("", include("catalogue.urls")),
+    path("", include("orders.urls")),
     # Covers kept on this host's disk (one machine, no object store), DEBUG or not.
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", views.media, name="media"),
 ]

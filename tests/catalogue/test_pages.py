@@ -176,3 +176,18 @@ def test_a_comment_with_errors_brings_the_reader_back_to_the_form_focused_on_the
     assert [field["name"] for field in form.select("[autofocus]")] == ["name"]
     assert [field["name"] for field in form.select("[aria-invalid=true]")] == ["name", "body"]
     assert "not posted" in form.select_one("[role=alert]").get_text()
+
+
+def test_a_publications_address_is_what_the_url_configuration_reverses_under_any_script_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from catalogue.models import Publication
+
+    publication = Publication(slug="patient-centred_leadership-2")
+    try:
+        for prefix in ("/", "/shop/"):
+            set_script_prefix(prefix)
+            assert publication.get_absolute_url() == reverse("catalogue:publication", kwargs={"slug": publication.slug})
+        assert publication.get_absolute_url() == "/shop/publications/patient-centred_leadership-2/"
+    finally:
+        set_script_prefix("/")

@@ -33,3 +33,18 @@ def test_a_placeholder_that_is_not_exactly_one_parameter_is_refused():
 
     with pytest.raises(ValueError, match="each value must be one parameter"):
         list(same_twice("Report"))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_read_made_again_and_again_is_prepared_on_the_server_once(api, settings):
+    from django.db import connection
+
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    publication = PublicationFactory()
+    for _ in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] + 1):
+        assert api.get(f"/api/publications/{publication.isbn}/").status_code == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ['%FROM "catalogue_publication" WHERE%isbn%'])
+        prepared = cursor.fetchall()
+    assert len(prepared) == 1, prepared
