@@ -191,3 +191,18 @@ def test_a_publications_address_is_what_the_url_configuration_reverses_under_any
         assert publication.get_absolute_url() == "/shop/publications/patient-centred_leadership-2/"
     finally:
         set_script_prefix("/")
+
+
+def test_a_long_date_reads_as_the_date_filter_writes_it_in_the_active_language():
+    from datetime import date
+
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import translation
+
+    from catalogue.templatetags.catalogue import long_date
+
+    for day in (date(2024, 3, 3), date(2013, 12, 31)):
+        assert long_date(day) == date_filter(day, "j F Y")
+        with translation.override("fr"):
+            assert long_date(day) == date_filter(day, "j F Y")
+    assert long_date(date(2024, 3, 3)) == "3 March 2024" and long_date(None) == ""
