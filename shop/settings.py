@@ -61,7 +61,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A kept catalogue read is the same for every reader: answered before the reader is worked out.
+    "catalogue.cache.CachedReads",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "shop.middleware.RejectNullCharacters",
@@ -71,7 +74,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "shop.middleware.StaffSessionTimeout",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]

@@ -189,3 +189,22 @@ def test_a_kept_page_with_a_form_sets_the_csrf_cookie_and_one_without_does_not(s
 
     assert catalogue["X-Cache"] == publication["X-Cache"] == "hit"
     assert "csrftoken" not in catalogue.cookies and "csrftoken" in publication.cookies
+
+
+def test_a_kept_read_costs_no_query_even_for_a_signed_in_reader_and_carries_the_security_headers(client, seed, django_assert_num_queries):
+    client.force_login(StaffFactory())
+    miss = client.get("/api/publications/", HTTP_ACCEPT="application/json")
+
+    with django_assert_num_queries(0):  # not even the session and the user behind its cookie
+        hit = client.get("/api/publications/", HTTP_ACCEPT="application/json")
+
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit") and hit.json() == miss.json()
+    for header in ("Content-Type", "Content-Length", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"):
+        assert hit[header] == miss[header], header
+    assert hit["Vary"] == "Accept"  # the same for every reader, whatever their cookies
+
+
+def test_a_kept_read_asked_for_with_a_host_not_allowed_is_refused(api, seed):
+    get(api, "/api/publications/")
+
+    assert api.get("/api/publications/", HTTP_HOST="evil.example").status_code == 400
