@@ -7,11 +7,17 @@ built from placeholder values the first time it is used on a database, compiled,
 positions of the placeholders among the SQL's parameters noted; later uses put their values in
 those positions and run the same SQL as a RawQuerySet, which gives model instances with every
 field's conversion from the database applied, as the queryset would have.
+
+On PostgreSQL those queries bind their values on the server, so that psycopg prepares one it
+has run DATABASE_PREPARE_THRESHOLD times on a connection: parsed and planned once. Only these:
+the rest of the shop binds on the client, where a statement has no limit of 65,535 values.
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import RawQuerySet
 
@@ -27,13 +33,14 @@ class Prepared:
         self.placeholder = placeholder
         self._compiled: dict[tuple[str, int], tuple[QuerySet, str, list, list[int]]] = {}
 
-    def __call__(self, *values, using: str = DEFAULT_DB_ALIAS) -> RawQuerySet:
+    def __call__(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
         compiled = self._compiled.get((using, len(values))) or self._compile(using, len(values))
         queryset, sql, params, positions = compiled
         params = list(params)
         for position, value in zip(positions, values):
             params[position] = value
-        return queryset.model.objects.raw(sql, params, using=using)
+        with _bound_on_the_server(connections[using]):
+            return list(queryset.model.objects.raw(sql, params, using=using))
 
     def _compile(self, using: str, count: int):
         placeholders = [self.placeholder(index) for index in range(count)]
@@ -45,3 +52,21 @@ class Prepared:
             raise ValueError(f"each value must be one parameter of the query: {sql}")
         self._compiled[(using, count)] = compiled = (queryset, sql, params, positions)
         return compiled
+
+
+@contextmanager
+def _bound_on_the_server(connection):
+    threshold = settings.DATABASE_PREPARE_THRESHOLD
+    if connection.vendor != "postgresql" or threshold <= 0:
+        yield
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    saved = psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold
+    psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = ServerBindingCursor, threshold
+    try:
+        yield
+    finally:
+        psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = saved

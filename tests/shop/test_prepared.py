@@ -41,10 +41,17 @@ def test_on_postgresql_a_read_made_again_and_again_is_prepared_on_the_server_onc
 
     settings.CATALOGUE_CACHE_SECONDS = 0
     publication = PublicationFactory()
-    for _ in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] + 1):
+    for _ in range(settings.DATABASE_PREPARE_THRESHOLD + 1):
         assert api.get(f"/api/publications/{publication.isbn}/").status_code == 200
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ['%FROM "catalogue_publication" WHERE%isbn%'])
         prepared = cursor.fetchall()
     assert len(prepared) == 1, prepared
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_rest_of_the_shop_binds_on_the_client_where_a_statement_takes_any_number_of_values():
+    PublicationFactory()
+
+    assert Publication.objects.filter(pk__in=range(1, 70_001)).count() == 1  # server-side binding stops at 65,535
