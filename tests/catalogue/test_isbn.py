@@ -46,3 +46,13 @@ def test_normalise_refuses_with_a_clear_message(raw, message):
 )
 def test_hyphenate_splits_by_registration_group_and_registrant(isbn13, shown):
     assert isbn.hyphenate(isbn13) == shown
+
+
+def test_hyphenate_writes_what_stdnum_writes_for_isbns_in_every_kind_of_range():
+    from stdnum import ean
+    from stdnum import isbn as stdnum_isbn
+
+    bodies = [f"{prefix}{n:09d}" for prefix in ("978", "979") for n in range(0, 10**9, 7_654_321)]
+    for body in bodies:
+        isbn13 = body + ean.calc_check_digit(body)
+        assert isbn.hyphenate(isbn13) == stdnum_isbn.format(isbn13), isbn13
