@@ -1,5 +1,7 @@
 """The catalogue's JSON API: public reads and comments, staff price/field edits and stock movements."""
 
+from functools import partial
+
 from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -13,7 +15,7 @@ from shop.api import FieldsOnce, PageNumberPagination, SlugRelatedField
 from shop.ratelimits import limit
 
 from . import listing, selectors, services
-from .filters import PublicationFilter
+from .filters import PublicationFilter, list_key
 from .models import Comment, Publication, StockMovement, Topic
 
 
@@ -99,9 +101,12 @@ class StockMovementSerializer(serializers.ModelSerializer):
 
 
 class CataloguePagination(PageNumberPagination):
-    """Pages by position (catalogue.listing): any page costs what the first does."""
+    """Pages by position (catalogue.listing): any page costs what the first does. A list is
+    known by its filters."""
 
-    django_paginator_class = staticmethod(listing.paginator)
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = partial(listing.paginator, list_key="api:" + list_key(request.query_params))
+        return super().paginate_queryset(queryset, request, view)
 
 
 class PublicationList(generics.ListAPIView):

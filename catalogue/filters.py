@@ -62,3 +62,9 @@ class PublicationFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         # A stable order whatever the choice, so that pages never repeat or skip a publication.
         return queryset.order_by(*queryset.query.order_by, *Publication._meta.ordering) if queryset.query.order_by else queryset
+
+
+def list_key(params) -> str:
+    """What names a filtered list: the filters asked for, in a fixed order, and nothing else of
+    the query string (any other parameter would make the same list look new)."""
+    return "&".join(f"{name}={params.get(name)}" for name in PublicationFilter.base_filters if params.get(name))

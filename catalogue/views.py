@@ -16,7 +16,7 @@ from shop.ratelimits import limit
 
 from . import listing, selectors, services
 from .cache import current_version, stock_on_page
-from .filters import PublicationFilter
+from .filters import PublicationFilter, list_key
 from .forms import CommentForm
 from .models import Topic
 
@@ -41,10 +41,10 @@ def catalogue(request):
     def this_page():
         publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
         listed = render_to_string("catalogue/_listing.html", {
-            "page": listing.paginator(publications, 20).get_page(request.GET.get("page")),
+            "page": listing.paginator(publications, 20, list_key="page:" + list_key(request.GET)).get_page(request.GET.get("page")),
             "search": request.GET.get("search", ""), "querystring": filters.urlencode(),
         })  # fmt: skip
-        return shop_holes.settle(shop_holes.kept(_key("list-frame", version, filters.urlencode()), seconds, frame)[0], {"listing": listed})
+        return shop_holes.settle(shop_holes.kept(_key("list-frame", version, list_key(request.GET)), seconds, frame)[0], {"listing": listed})
 
     stored, hit = shop_holes.kept(_key("list-page", version, request.get_full_path()), seconds, this_page)
     return shop_holes.respond(request, stored, hit=hit)
