@@ -36,17 +36,21 @@ class PublicationFilter(django_filters.FilterSet):
         model = Publication
         fields = ["search", "topic", "ordering"]
 
-    def given(self) -> bool:
-        """Whether the request asks for any filter at all (most ask only for a page)."""
-        return self.is_bound and any(self.data.get(name) for name in self.filters)
+    def given(self) -> list[str]:
+        """The filters the request asks for (most ask only for a page)."""
+        return [name for name in self.filters if self.data.get(name)] if self.is_bound else []
 
     def is_valid(self) -> bool:
-        return not self.given() or super().is_valid()
+        return self.given() in ([], ["search"]) or super().is_valid()
 
     @property
     def qs(self):
-        # No filter asked for: the list as it is, without building and validating the form.
-        return super().qs if self.given() else self.queryset.all()
+        # Nothing asked for, or only words to search (any text is valid: the form would only
+        # strip it): the list without building and validating the form.
+        given = self.given()
+        if given == ["search"]:
+            return self._in_stable_order(publication_search(self.queryset.all(), self.data["search"].strip()))
+        return super().qs if given else self.queryset.all()
 
     def get_form_class(self):
         # The form's fields are the same for every request (built once); each form copies them.
@@ -59,7 +63,10 @@ class PublicationFilter(django_filters.FilterSet):
         return publication_search(queryset, value)
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+        return self._in_stable_order(super().filter_queryset(queryset))
+
+    @staticmethod
+    def _in_stable_order(queryset):
         # A stable order whatever the choice, so that pages never repeat or skip a publication.
         return queryset.order_by(*queryset.query.order_by, *Publication._meta.ordering) if queryset.query.order_by else queryset
 

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from shop.pagination import BoundedPaginator
+from shop.prepared import bound_on_the_server
 
 from .cache import current_version
 from .selectors import publications_by_ids
@@ -61,9 +62,10 @@ def ids_in_order(queryset: QuerySet, version, list_key: str | None = None) -> ar
 
 def matches_in_order(queryset: QuerySet) -> array:
     """A search's matches, best first, up to one past LIST_COUNT_LIMIT: enough to tell whether
-    there are more."""
+    there are more. The same few statements with other words each time: prepared on the server."""
     sql, params = queryset.values_list("pk")[: settings.LIST_COUNT_LIMIT + 1].query.sql_with_params()
-    return _read_ids(sql, params, queryset.db)
+    with bound_on_the_server(connections[queryset.db]):
+        return _read_ids(sql, params, queryset.db)
 
 
 def _read_ids(sql: str, params, db: str) -> array:

@@ -9,8 +9,9 @@ those positions and run the same SQL as a RawQuerySet, which gives model instanc
 field's conversion from the database applied, as the queryset would have.
 
 On PostgreSQL those queries bind their values on the server, so that psycopg prepares one it
-has run DATABASE_PREPARE_THRESHOLD times on a connection: parsed and planned once. Only these:
-the rest of the shop binds on the client, where a statement has no limit of 65,535 values.
+has run DATABASE_PREPARE_THRESHOLD times on a connection: parsed and planned once. Only these
+and others run in bound_on_the_server (a search's matches): the rest of the shop binds on the
+client, where a statement has no limit of 65,535 values.
 """
 
 from collections.abc import Callable
@@ -39,7 +40,7 @@ class Prepared:
         params = list(params)
         for position, value in zip(positions, values):
             params[position] = value
-        with _bound_on_the_server(connections[using]):
+        with bound_on_the_server(connections[using]):
             return list(queryset.model.objects.raw(sql, params, using=using))
 
     def _compile(self, using: str, count: int):
@@ -55,7 +56,9 @@ class Prepared:
 
 
 @contextmanager
-def _bound_on_the_server(connection):
+def bound_on_the_server(connection):
+    """On PostgreSQL, this block's queries bind their values on the server (at most 65,535 a
+    statement), and one run DATABASE_PREPARE_THRESHOLD times on the connection is prepared."""
     threshold = settings.DATABASE_PREPARE_THRESHOLD
     if connection.vendor != "postgresql" or threshold <= 0:
         yield
