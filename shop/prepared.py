@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
-from django.db.models.query import RawQuerySet
 
 
 class Prepared:
