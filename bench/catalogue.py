@@ -3,8 +3,9 @@
     .venv/bin/python bench/catalogue.py [--publications 10000] [--connections 32] [--seconds 5] [--runs 3]
 
 Loads the demo catalogue scaled to --publications into BENCH_DATABASE_URL (created if
-missing), vacuums and analyzes it as autovacuum would have by then, starts gunicorn with the production configuration (shop/gunicorn.py) and Redis as
-the shared cache, and drives it with wrk. Each row is measured --runs times, each time right
+missing), vacuums and analyzes it as autovacuum would have by then, starts gunicorn with the
+production configuration (shop/gunicorn.py) and Redis as the shared cache, and drives it with
+wrk. Each row is measured --runs times, each time right
 after the floor view (floor, row, floor, row ...), and printed as the median run beside its
 target: requests/s as a ratio to the floor, p99 under an absolute figure or within 1.5 x the
 floor's p99 in the same run, whichever is larger. The rows: one URL each of the list API, the

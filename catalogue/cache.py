@@ -93,7 +93,8 @@ def _key(request) -> str:
 
 def cached_read(view):
     """Keep a view's successful JSON GET answers in this process's memory for the current
-    catalogue version; CachedReads answers from them.
+    catalogue version; CachedReads (in MIDDLEWARE, for the views under its PREFIX) answers from
+    them, so a kept answer is looked up once, before the view is reached.
 
     Only JSON is kept: the browsable API's HTML differs per user. Answers carry `X-Cache: miss`,
     `hit` (from CachedReads) or `bypass` while the shared cache is out of reach."""
@@ -107,10 +108,7 @@ def cached_read(view):
             response = view(request, *args, **kwargs)
             response["X-Cache"] = "bypass"
             return response
-        kept = _kept(request, version)  # CachedReads answers these first, where it is installed
-        if kept is not None:
-            return kept
-        response = view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)  # CachedReads, before the session, answered what was kept
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
         if response.status_code == 200 and response.get("Content-Type", "").startswith("application/json"):
