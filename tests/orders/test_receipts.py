@@ -2,6 +2,7 @@
 
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ import stripe
 from django.core import mail
 from django.db import connections, transaction
 
-from orders import gateway, receipts, services
+from orders import gateway, pdf, receipts, services
 from orders.models import CreditNote, Order, OutboxEntry, Receipt
 from tests.factories import PublicationFactory
 from tests.payments import order_body, paid_by_card, payment_method
@@ -314,3 +315,40 @@ def test_stripe_is_never_asked_inside_a_transaction_and_the_webhook_names_the_ca
     ]  # fmt: skip
     assert (order.stripe_fee, order.stripe_net, refund.stripe_fee, refund.stripe_net) == (0, order.total, 0, -refund.amount)  # localstripe's fee is 0
     assert Receipt.objects.get(order=order).card == "Visa ending 4242" and CreditNote.objects.get().card == "Visa ending 4242"
+
+
+def test_a_process_reads_the_receipts_fonts_once_however_many_receipts_it_draws(api, stripe_emulator, books, monkeypatch):
+    from fpdf.fonts import TTFFont
+
+    receipt = paid_by_card(place(api, books).number).receipt
+    reads, real_init = [], TTFFont.__init__
+
+    def counted(font, *args, **kwargs):
+        reads.append(args[1])
+        real_init(font, *args, **kwargs)
+
+    monkeypatch.setattr(TTFFont, "__init__", counted)
+    drawn = [pdf.receipt_pdf(receipt) for _ in range(3)]
+
+    assert len(reads) <= 2  # once per style, if this process has not drawn a receipt before
+    assert drawn[0] == drawn[1] == drawn[2] and NAME in text_of(drawn[2])
+
+
+def test_a_receipt_drawn_with_the_fonts_read_once_is_the_one_fpdf2_draws_reading_them_itself_even_on_many_threads(
+    api, stripe_emulator, books, seller, monkeypatch
+):
+    from fpdf import FPDF
+
+    receipt = paid_by_card(place(api, books).number).receipt
+    facts = receipts.receipt_facts(receipt)
+    monkeypatch.setattr(pdf, "receipt_facts", lambda _: facts)  # read here: the threads draw, and ask the database nothing
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf._Document, "add_fonts", lambda document: [
+            FPDF.add_font(document, pdf.FONT, style, path) for style, path in pdf.FONT_FILES.items()
+        ])  # fmt: skip
+        read_by_fpdf2 = pdf.receipt_pdf(receipt)
+
+    with ThreadPoolExecutor(4) as pool:
+        drawn = list(pool.map(lambda _: pdf.receipt_pdf(receipt), range(12)))
+
+    assert all(each == read_by_fpdf2 for each in drawn)
