@@ -39,7 +39,10 @@ def catalogue(request):
         return shop_holes.render(request, "catalogue/catalogue.html", context)
 
     def this_page():
-        publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
+        if not list_key(request.GET):  # the whole list: no filter set to build (it copies every filter)
+            publications = selectors.publication_list()
+        else:
+            publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
         listed = render_to_string("catalogue/_listing.html", {
             "page": listing.paginator(publications, 20, list_key="page:" + list_key(request.GET)).get_page(request.GET.get("page")),
             "search": request.GET.get("search", ""), "querystring": filters.urlencode(),
