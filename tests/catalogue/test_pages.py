@@ -1,5 +1,6 @@
 """Reader pages: the catalogue and the publication page with its comments."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -206,3 +207,26 @@ def test_a_long_date_reads_as_the_date_filter_writes_it_in_the_active_language()
         with translation.override("fr"):
             assert long_date(day) == date_filter(day, "j F Y")
     assert long_date(date(2024, 3, 3)) == "3 March 2024" and long_date(None) == ""
+
+
+def test_a_catalogue_card_shows_the_title_linked_subtitle_date_pages_isbn_and_whether_a_copy_can_be_bought(client):
+    PublicationFactory(
+        title="Care <& cure>", subtitle="A “review”", slug="care-and-cure", published=date(2024, 3, 3), pages=52,
+        isbn="9781909029088", price=Decimal("12.00"), stock=2,
+    )  # fmt: skip
+    PublicationFactory(title="Undated", subtitle="", published=None, pages=9, stock=0)
+    PublicationFactory(title="Withdrawn", on_sale=False, stock=5)
+
+    cards = {card.h2.get_text(): card for card in BeautifulSoup(client.get("/").text, "html.parser").select("li.publication-card")}
+
+    def said(card, selector):
+        found = card.select_one(selector)
+        return found and " ".join(found.get_text().split())
+
+    first = cards["Care <& cure>"]
+    assert first.h2.a["href"] == "/publications/care-and-cure/" and said(first, "p.subtitle") == "A “review”"
+    assert said(first, "p.meta") == "Published 3 March 2024 · 52 pages · ISBN 978-1-909029-08-8"
+    assert said(first, "p.price") == "Print copy: £12.00"
+    assert said(cards["Undated"], "p.subtitle") is None and said(cards["Undated"], "p.meta").startswith("9 pages · ISBN 978-")
+    assert said(cards["Undated"], "p.price") == "Print copy: £8.50 (out of stock)" and said(cards["Undated"], "p.price .unavailable") == "(out of stock)"
+    assert said(cards["Withdrawn"], "p.price") == "Print copy not available" and said(cards["Withdrawn"], "p.price .unavailable") == "Print copy not available"
