@@ -56,3 +56,17 @@ def test_hyphenate_writes_what_stdnum_writes_for_isbns_in_every_kind_of_range():
     for body in bodies:
         isbn13 = body + ean.calc_check_digit(body)
         assert isbn.hyphenate(isbn13) == stdnum_isbn.format(isbn13), isbn13
+
+
+def test_hyphenate_writes_what_stdnum_writes_for_any_isbn_assigned_or_not_and_for_neighbours_of_a_group_found_before():
+    import random
+
+    from stdnum import ean
+    from stdnum import isbn as stdnum_isbn
+
+    rng = random.Random(13)
+    bodies = [rng.choice(("978", "979")) + f"{rng.randrange(10**9):09d}" for _ in range(20_000)]
+    bodies += [f"979880{n:06d}" for n in range(0, 10**6, 997)] + [f"97899902{n:04d}" for n in range(0, 10**4, 37)]
+    for body in bodies:
+        isbn13 = body + ean.calc_check_digit(body)
+        assert isbn.hyphenate(isbn13) == stdnum_isbn.format(isbn13), isbn13
