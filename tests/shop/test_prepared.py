@@ -1,5 +1,8 @@
 """Querysets compiled once and run with other values (shop.prepared)."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 
 from catalogue.models import Publication
@@ -55,3 +58,24 @@ def test_on_postgresql_the_rest_of_the_shop_binds_on_the_client_where_a_statemen
     PublicationFactory()
 
     assert Publication.objects.filter(pk__in=range(1, 70_001)).count() == 1  # server-side binding stops at 65,535
+
+
+def test_a_prepared_query_gives_the_instances_its_queryset_gives_every_field_converted_and_annotations_beside():
+    from catalogue.selectors import _api_detail
+    from tests.factories import CommentFactory, TopicFactory
+
+    publication = PublicationFactory(
+        price=Decimal("12.30"), published=date(2023, 2, 28), key_findings=["One.", "Two."], authors=["A", "B"],
+        topics=[TopicFactory(name="Care"), TopicFactory(name="Data")],
+    )  # fmt: skip
+    CommentFactory(publication=publication, status="approved")
+    by_isbn = Prepared(_api_detail, lambda index: "9790000000001")
+
+    (prepared,), (queried,) = by_isbn(publication.isbn), list(_api_detail(publication.isbn))
+
+    read = [field.attname for field in Publication._meta.concrete_fields if field.attname not in queried.get_deferred_fields()]
+    assert prepared.get_deferred_fields() == queried.get_deferred_fields() and "price" in read and "key_findings" in read
+    assert [getattr(prepared, name) for name in read] == [getattr(queried, name) for name in read]
+    assert [type(getattr(prepared, name)) for name in read] == [type(getattr(queried, name)) for name in read]
+    assert prepared.comment_count == queried.comment_count == 1
+    assert getattr(prepared, "topic_slugs", None) == getattr(queried, "topic_slugs", None)  # PostgreSQL reads them beside the row
