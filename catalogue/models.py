@@ -5,6 +5,7 @@ together with a StockMovement row, so the figure equals the ledger's sum; a data
 constraint keeps it from going below zero.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 
@@ -104,8 +105,7 @@ class Publication(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        before, after = _page_path_around(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-        return before + self.slug + after
+        return page_paths()(self.slug)
 
     @property
     def isbn_display(self) -> str:
@@ -236,6 +236,14 @@ class Comment(models.Model):
         with transaction.atomic(using=kwargs.get("using")):  # on SQLite, the write lock covers number and insert
             self.number = comment_numbers.next_number(using=kwargs.get("using"))
             super().save(*args, **kwargs)
+
+
+def page_paths() -> Callable[[str], str]:
+    """A publication's path by its slug, under the script prefix and URL configuration in use
+    now; a list asks for this once and then for its 20 paths (reading those two from asgiref's
+    locals cost 12 µs a publication)."""
+    before, after = _page_path_around(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return lambda slug: before + slug + after
 
 
 @lru_cache(maxsize=16)

@@ -2,12 +2,15 @@
 
 from datetime import date
 from functools import lru_cache
+from html import escape
 
 from django import template
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from ..models import page_paths
 
 register = template.Library()
 
@@ -36,16 +39,21 @@ def availability(publication) -> str:
 
 
 @register.simple_tag
-def publication_card(publication) -> str:
-    """One publication in the catalogue's list, written here as the admin writes its change list's
-    rows: a page shows 20, and the template language's lookups and include for each were most of
-    the time a page not kept yet took. Numbers as the shop writes them (£8.50, 52 pages)."""
-    subtitle = format_html('\n  <p class="subtitle">{}</p>', publication.subtitle) if publication.subtitle else ""
-    published = format_html("<span>Published {}</span> · ", long_date(publication.published)) if publication.published else ""
-    return format_html(
-        '<li class="publication-card">\n  <h2><a href="{}">{}</a></h2>{}\n'
-        '  <p class="meta">{}<span>{} pages</span> · <span>ISBN {}</span></p>\n'
-        '  <p class="price">{}</p>\n</li>',
-        publication.get_absolute_url(), publication.title, subtitle, published, publication.pages,
-        publication.isbn_display, availability(publication),
-    )  # fmt: skip
+def publication_cards(publications) -> str:
+    """The catalogue's list of publications, a card each, written here as the admin writes its
+    change list's rows: the template language's lookups, and an include for each of a page's 20,
+    were most of the time a page not kept yet took. Every text from a publication is escaped
+    (the standard library's escape, which Django's wraps); numbers as the shop writes them (£8.50,
+    52 pages)."""
+    path, language = page_paths(), translation.get_language()
+    return mark_safe("".join(_card(publication, path, language) for publication in publications))
+
+
+def _card(publication, path, language: str) -> str:
+    subtitle = f'\n  <p class="subtitle">{escape(publication.subtitle)}</p>' if publication.subtitle else ""
+    published = publication.published and f"<span>Published {escape(_long_date(publication.published, language))}</span> · "
+    return (
+        f'<li class="publication-card">\n  <h2><a href="{escape(path(publication.slug))}">{escape(publication.title)}</a></h2>{subtitle}\n'
+        f'  <p class="meta">{published or ""}<span>{publication.pages:d} pages</span> · <span>ISBN {escape(publication.isbn_display)}</span></p>\n'
+        f'  <p class="price">{availability(publication)}</p>\n</li>\n'
+    )
