@@ -16,7 +16,7 @@ from shop.api import FieldsOnce, PageNumberPagination, SlugRelatedField
 from shop.ratelimits import limit
 
 from . import listing, selectors, services
-from .filters import PublicationFilter, list_key
+from .filters import PublicationFilter, list_key, search_alone
 from .models import Comment, Publication, StockMovement, Topic, page_paths
 
 
@@ -136,7 +136,8 @@ class CataloguePagination(PageNumberPagination):
     known by its filters."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.django_paginator_class = partial(listing.paginator, list_key="api:" + list_key(request.query_params))
+        params = request.query_params
+        self.django_paginator_class = partial(listing.paginator, list_key="api:" + list_key(params), search=search_alone(params))
         return super().paginate_queryset(queryset, request, view)
 
 
@@ -153,9 +154,11 @@ class PublicationList(generics.ListAPIView):
         return selectors.publication_list()
 
     def filter_queryset(self, queryset):
-        # A page of the whole list, as most requests ask for, has nothing to filter: the filter
-        # set would deep-copy every filter to find that out.
-        return super().filter_queryset(queryset) if list_key(self.request.query_params) else queryset
+        # A page of the whole list, as most requests ask for, has nothing to filter (the filter
+        # set would deep-copy every filter to find that out), and a search alone is read by the
+        # pagination (listing.paginator).
+        params = self.request.query_params
+        return super().filter_queryset(queryset) if list_key(params) and search_alone(params) is None else queryset
 
 
 class PublicationDetail(generics.RetrieveUpdateAPIView):

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import F
 
 from .models import Publication, Topic
-from .selectors import publication_search
+from .selectors import in_stable_order, publication_search
 
 
 class UndatedLastOrderingFilter(django_filters.OrderingFilter):
@@ -67,11 +67,17 @@ class PublicationFilter(django_filters.FilterSet):
 
     @staticmethod
     def _in_stable_order(queryset):
-        # A stable order whatever the choice, so that pages never repeat or skip a publication.
-        return queryset.order_by(*queryset.query.order_by, *Publication._meta.ordering) if queryset.query.order_by else queryset
+        return in_stable_order(queryset)
 
 
 def list_key(params) -> str:
     """What names a filtered list: the filters asked for, in a fixed order, and nothing else of
     the query string (any other parameter would make the same list look new)."""
     return "&".join(f"{name}={params.get(name)}" for name in PublicationFilter.base_filters if params.get(name))
+
+
+def search_alone(params) -> str | None:
+    """The words of a search asked for without a topic or an ordering (most searches), which
+    lists read without a filter set (listing.paginator's `search`); None for any other list."""
+    asked = [name for name in PublicationFilter.base_filters if params.get(name)]
+    return params["search"] if asked == ["search"] and params["search"].strip() else None

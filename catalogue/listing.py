@@ -25,7 +25,7 @@ from shop.pagination import BoundedPaginator
 from shop.prepared import bound_on_the_server
 
 from .cache import current_version
-from .selectors import publications_by_ids
+from .selectors import publications_by_ids, search_ids
 
 
 # Kept apart from the local cache: its culling, with thousands of pages kept beside them, threw
@@ -95,10 +95,15 @@ class PositionPaginator(Paginator):
         return self._get_page(publications_by_ids(self.ids[bottom : bottom + self.per_page].tolist()), number, self)
 
 
-def paginator(queryset: QuerySet, per_page: int, list_key: str | None = None, **kwargs) -> Paginator:
-    """The paginator for a list of publications: a search by the positions of its matches; any
+def paginator(queryset: QuerySet, per_page: int, list_key: str | None = None, search: str | None = None, **kwargs) -> Paginator:
+    """The paginator for a list of publications: a search alone (`search`, the words of a search
+    asked for without a topic or an ordering, `queryset` the whole list) by the positions of the
+    ids it finds (selectors.search_ids), any other search by the positions of its matches; any
     other list by position while the catalogue's version is known (`list_key`: ids_in_order);
     otherwise OFFSET pages, counted up to LIST_COUNT_LIMIT."""
+    if search is not None:
+        ids = array("q", search_ids(search, settings.LIST_COUNT_LIMIT + 1, using=queryset.db))
+        return PositionPaginator(queryset, per_page, ids=ids, limit=settings.LIST_COUNT_LIMIT, **kwargs)
     if queryset.query.is_empty():
         return BoundedPaginator(queryset, per_page, **kwargs)
     if "search_rank" in queryset.query.annotations:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, Case, Count, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -37,39 +37,107 @@ def publication_search(queryset: QuerySet, term: str) -> QuerySet:
     subtitle, authors, summary and key findings. On PostgreSQL, full-text search (stemmed
     English, ranked by where the words are) and, when nothing matches, titles with a word like
     the term (a typo: "pateint"); on SQLite every word of the term appears somewhere."""
-    term = " ".join(term.split())[:200]
+    term = _searched(term)
     if not term:
         return queryset
-    isbn_match = _isbn_match(term)
     if connections[queryset.db].vendor == "postgresql":
-        return _search_postgres(queryset, term, isbn_match)
-    return _search_simple(queryset, term, isbn_match)
+        found = _found_postgres(queryset, term, *_isbn_sought(term))
+        if _only_digits(term) or found.exists():
+            return found
+        return _typo_postgres(queryset, term) if _has_words(term, queryset.db) else queryset.none()
+    return _search_simple(queryset, term, _isbn_match(term))
+
+
+def search_ids(term: str, limit: int, using: str = DEFAULT_DB_ALIAS) -> list[int]:
+    """The ids of the publications publication_search finds for `term` among them all, in the
+    order lists show them (in_stable_order), at most `limit`. On PostgreSQL from statements
+    compiled once per kind of term and limit, bound on the server and so prepared there after a
+    few searches: building and compiling the search's queryset cost as much as running it. Words
+    that match nothing are taken for a typo, as publication_search takes them."""
+    term = _searched(term)
+    if not term or connections[using].vendor != "postgresql":
+        found = in_stable_order(publication_search(Publication.objects.using(using), term))
+        return list(found.values_list("pk", flat=True)[:limit])
+    kind, sought = _isbn_sought(term)
+    ids = _prepared_search("found", kind, limit).rows(term, *([sought] if kind else []), using=using)
+    if not ids and not _only_digits(term) and _has_words(term, using):
+        ids = _prepared_search("typo", None, limit).rows(term, using=using)
+    return [row[0] for row in ids]
+
+
+def in_stable_order(queryset: QuerySet) -> QuerySet:
+    """The queryset's order, then the catalogue's, so that pages never repeat or skip a
+    publication whatever order was chosen."""
+    return queryset.order_by(*queryset.query.order_by, *Publication._meta.ordering) if queryset.query.order_by else queryset
+
+
+def _searched(term: str) -> str:
+    return " ".join(term.split())[:200]
+
+
+def _only_digits(term: str) -> bool:
+    return term.replace(" ", "").replace("-", "").isdigit()  # digits are no typo of a title
+
+
+def _has_words(term: str, using: str) -> bool:
+    """Whether the term has words to search for, not only words too common for that ("the")."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT numnode({_TSQUERY})", [term])
+        return bool(cursor.fetchone()[0])
 
 
 def _isbn_match(term: str) -> Q:
+    kind, sought = _isbn_sought(term)
+    return _isbn_condition(kind, sought)
+
+
+def _isbn_sought(term: str) -> tuple[str | None, str | None]:
+    """What of an ISBN the term is: a whole one ("isbn", its 13 digits), a run of four or more of
+    its digits ("digits", the LIKE pattern), or none (None, None)."""
     isbn13 = isbn.normalise_or_none(term)
     if isbn13:
-        return Q(isbn=isbn13)
+        return "isbn", isbn13
     digits = term.replace("-", "").replace(" ", "")
     if digits.isdigit() and len(digits) >= 4:
-        return Q(isbn__contains=digits)  # on PostgreSQL, served by the ISBN's trigram index
+        return "digits", f"%{digits}%"
+    return None, None
+
+
+def _isbn_condition(kind: str | None, sought: str | None) -> Q:
+    if kind == "isbn":
+        return Q(isbn=sought)
+    if kind == "digits":  # on PostgreSQL, served by the ISBN's trigram index
+        return Q(RawSQL('"catalogue_publication"."isbn" LIKE %s', [sought], output_field=BooleanField()))
     return Q(pk__in=[])
 
 
-def _search_postgres(queryset: QuerySet, term: str, isbn_match: Q) -> QuerySet:
+def _found_postgres(queryset: QuerySet, term: str, kind: str | None, sought: str | None) -> QuerySet:
     matches = RawSQL(f"{_VECTOR} @@ {_TSQUERY}", [term], output_field=BooleanField())
     rank = RawSQL(f"ts_rank({_VECTOR}, {_TSQUERY})", [term], output_field=FloatField())
-    found = queryset.filter(Q(matches) | isbn_match)
-    if term.replace(" ", "").replace("-", "").isdigit() or found.exists():
-        return found.annotate(search_rank=rank).order_by("-search_rank")  # digits are no typo of a title
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"SELECT numnode({_TSQUERY})", [term])
-        if not cursor.fetchone()[0]:
-            return queryset.none()  # only words too common to search for ("the"): no typo either
+    return queryset.filter(Q(matches) | _isbn_condition(kind, sought)).annotate(search_rank=rank).order_by("-search_rank")
+
+
+def _typo_postgres(queryset: QuerySet, term: str) -> QuerySet:
     # `<%` is word_similarity >= pg_trgm.word_similarity_threshold, set to TYPO_SIMILARITY for
     # each connection (catalogue.apps), so that the title's trigram index serves it.
     like = RawSQL('%s <%% "catalogue_publication"."title"', [term], output_field=BooleanField())
     return queryset.filter(like).annotate(search_rank=TrigramWordSimilarity(Value(term), "title")).order_by("-search_rank")
+
+
+_prepared_searches: dict[tuple, Prepared] = {}
+
+
+def _prepared_search(which: str, kind: str | None, limit: int) -> Prepared:
+    """search_ids' statement for found matches of a kind of term, or typos, up to `limit`."""
+    key = (which, kind, limit)
+    if key not in _prepared_searches:
+        def build(term, sought=None):
+            searched = _found_postgres(Publication.objects.all(), term, kind, sought) if which == "found" else _typo_postgres(Publication.objects.all(), term)
+            return in_stable_order(searched).values_list("pk")[:limit]
+
+        placeholders = ["\x01search words", "9790000000001" if kind == "isbn" else "%\x01isbn digits%"]
+        _prepared_searches[key] = Prepared(build, placeholders.__getitem__)
+    return _prepared_searches[key]
 
 
 def _search_simple(queryset: QuerySet, term: str, isbn_match: Q) -> QuerySet:

@@ -16,7 +16,7 @@ from shop.ratelimits import limit
 
 from . import listing, selectors, services
 from .cache import current_version, stock_on_page
-from .filters import PublicationFilter, list_key
+from .filters import PublicationFilter, list_key, search_alone
 from .forms import CommentForm
 from .models import Topic
 
@@ -39,12 +39,13 @@ def catalogue(request):
         return shop_holes.render(request, "catalogue/catalogue.html", context)
 
     def this_page():
-        if not list_key(request.GET):  # the whole list: no filter set to build (it copies every filter)
+        search = search_alone(request.GET)
+        if not list_key(request.GET) or search is not None:  # no filter set to build (it copies every filter)
             publications = selectors.publication_list()
         else:
             publications = filterset.qs if filterset.is_valid() else selectors.publication_list().none()
         listed = render_to_string("catalogue/_listing.html", {
-            "page": listing.paginator(publications, 20, list_key="page:" + list_key(request.GET)).get_page(request.GET.get("page")),
+            "page": listing.paginator(publications, 20, list_key="page:" + list_key(request.GET), search=search).get_page(request.GET.get("page")),
             "search": request.GET.get("search", ""), "querystring": filters.urlencode(),
         })  # fmt: skip
         return shop_holes.settle(shop_holes.kept(_key("list-frame", version, list_key(request.GET)), seconds, frame)[0], {"listing": listed})

@@ -28,7 +28,9 @@ class Prepared:
     """`build(*values)` as SQL compiled once per database and number of values (a list of ids
     may have any length). `placeholder(index)` gives a value for each position that the field
     accepts and that no other parameter of the query equals (an id below zero, an ISBN no book
-    has)."""
+    has); a value may be used in several places (a search's words, matched and ranked). Calling
+    it gives model instances; rows() gives the rows as the database gave them (a values_list
+    query's)."""
 
     def __init__(self, build: Callable[..., QuerySet], placeholder: Callable[[int], object]):
         self.build = build
@@ -36,31 +38,41 @@ class Prepared:
         self._compiled: dict[tuple[str, int], _Compiled] = {}
 
     def __call__(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
+        compiled, rows, description = self._run(values, using)
+        connection = connections[using]
+        plan = compiled.plan or compiled.plan_for(description, connection)
+        return plan.instances(rows, connection)
+
+    def rows(self, *values, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        return self._run(values, using)[1]
+
+    def _run(self, values, using: str):
         compiled = self._compiled.get((using, len(values))) or self._compile(using, len(values))
         connection = connections[using]
         params = list(compiled.params)
-        for position, value in zip(compiled.positions, values):
-            params[position] = connection.ops.adapt_unknown_value(value)  # as a RawQuery adapts its values
+        for positions, value in zip(compiled.positions, values):
+            for position in positions:
+                params[position] = connection.ops.adapt_unknown_value(value)  # as a RawQuery adapts its values
         with bound_on_the_server(connection), connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-            plan = compiled.plan or compiled.plan_for(cursor.description, connection)
-        return plan.instances(rows, connection)
+            return compiled, cursor.fetchall(), cursor.description
 
     def _compile(self, using: str, count: int) -> "_Compiled":
         placeholders = [self.placeholder(index) for index in range(count)]
+        if len(set(placeholders)) != count:
+            raise ValueError("each value needs a placeholder of its own")
         queryset = self.build(*placeholders).using(using)
         sql, params = queryset.query.sql_with_params()
         params = list(params)
-        positions = [params.index(placeholder) for placeholder in placeholders]
-        if len(positions) != len(set(positions)) or any(params.count(p) != 1 for p in placeholders):
-            raise ValueError(f"each value must be one parameter of the query: {sql}")
+        positions = [[at for at, param in enumerate(params) if param == placeholder] for placeholder in placeholders]
+        if not all(positions):
+            raise ValueError(f"each value must be a parameter of the query: {sql}")
         self._compiled[(using, count)] = compiled = _Compiled(queryset.model, sql, params, positions)
         return compiled
 
 
 class _Compiled:
-    def __init__(self, model, sql: str, params: list, positions: list[int]):
+    def __init__(self, model, sql: str, params: list, positions: list[list[int]]):
         self.model, self.sql, self.params, self.positions = model, sql, params, positions
         self.plan: _Plan | None = None
 

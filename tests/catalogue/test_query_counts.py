@@ -119,8 +119,11 @@ def test_a_new_publication_is_listed_at_once_and_counted_exactly(api, settings, 
     assert [p["title"] for p in after["results"]][-1] == "Just out"  # undated: last
 
 
-@pytest.mark.parametrize("url", ["/api/publications/?search=paper&page={}", "/?search=paper&page={}"])
-def test_a_search_reads_its_matches_once_ranked_then_its_page_by_id_with_no_offset_or_count(client, api, url):
+@pytest.mark.parametrize(
+    "url, queries",
+    [("/api/publications/?search=paper&page={}", 2), ("/?search=paper&page={}", 3)],  # the page: and its form's topics
+)
+def test_a_search_reads_its_matches_once_ranked_then_its_page_by_id_with_no_offset_or_count(client, api, url, queries):
     for n in range(45):
         PublicationFactory(title=f"Working paper {n}")
     reader = api if url.startswith("/api/") else client
@@ -130,6 +133,7 @@ def test_a_search_reads_its_matches_once_ranked_then_its_page_by_id_with_no_offs
         answer = reader.get(url.format(3) + "&page_size=20")
 
     assert answer.status_code == 200 and "Working paper" in answer.content.decode()
+    assert len(last.captured_queries) == queries, last.captured_queries  # not first asking whether any match
     assert not any("OFFSET" in q["sql"] or "COUNT(" in q["sql"] for q in last.captured_queries), last.captured_queries
 
 

@@ -108,3 +108,14 @@ def test_the_search_indexes_take_a_new_publication_at_once_not_into_a_list_every
         options = dict(cursor.fetchall())
 
     assert options == dict.fromkeys(["publication_search", "publication_title_trigram", "publication_isbn_trigram"], ["fastupdate=off"])
+
+
+@pytest.mark.parametrize(
+    "term", ["patient centred", "leadership", "pateint", "the", "9781909029088", "909029", "0 8", "  ", "zzzz"]
+)
+def test_a_search_alone_finds_what_the_search_filter_finds_in_the_same_order(catalogue, term):
+    from catalogue import selectors
+
+    filtered = selectors.in_stable_order(selectors.publication_search(Publication.objects.all(), term))
+
+    assert selectors.search_ids(term, 50) == list(filtered.values_list("pk", flat=True)[:50])

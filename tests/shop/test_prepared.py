@@ -31,11 +31,15 @@ def test_rows_by_ids_come_in_the_order_asked_for_without_the_missing():
     assert [p.pk for p in publications_by_ids([b.pk])] == [b.pk]  # another length: compiled apart
 
 
-def test_a_placeholder_that_is_not_exactly_one_parameter_is_refused():
-    same_twice = Prepared(lambda title: Publication.objects.filter(title=title, subtitle=title), lambda index: "x")
+def test_a_value_used_in_several_places_is_put_in_each_and_one_not_used_is_refused():
+    PublicationFactory(title="Same", subtitle="Same")
+    PublicationFactory(title="Same", subtitle="Other")
+    same_twice = Prepared(lambda text: Publication.objects.filter(title=text, subtitle=text), lambda index: "x")
+    unused = Prepared(lambda text: Publication.objects.filter(title="Same"), lambda index: "x")
 
-    with pytest.raises(ValueError, match="each value must be one parameter"):
-        list(same_twice("Report"))
+    assert [(p.title, p.subtitle) for p in same_twice("Same")] == [("Same", "Same")]
+    with pytest.raises(ValueError, match="each value must be a parameter"):
+        unused("Report")
 
 
 @pytest.mark.postgres
