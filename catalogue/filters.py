@@ -49,7 +49,7 @@ class PublicationFilter(django_filters.FilterSet):
         # strip it): the list without building and validating the form.
         given = self.given()
         if given == ["search"]:
-            return self._in_stable_order(publication_search(self.queryset.all(), self.data["search"].strip()))
+            return in_stable_order(publication_search(self.queryset.all(), self.data["search"].strip()))
         return super().qs if given else self.queryset.all()
 
     def get_form_class(self):
@@ -63,11 +63,7 @@ class PublicationFilter(django_filters.FilterSet):
         return publication_search(queryset, value)
 
     def filter_queryset(self, queryset):
-        return self._in_stable_order(super().filter_queryset(queryset))
-
-    @staticmethod
-    def _in_stable_order(queryset):
-        return in_stable_order(queryset)
+        return in_stable_order(super().filter_queryset(queryset))
 
 
 def list_key(params) -> str:

@@ -51,9 +51,9 @@ def publication_cards(publications) -> str:
 
 def _card(publication, path, language: str) -> str:
     subtitle = f'\n  <p class="subtitle">{escape(publication.subtitle)}</p>' if publication.subtitle else ""
-    published = publication.published and f"<span>Published {escape(_long_date(publication.published, language))}</span> · "
+    published = f"<span>Published {escape(_long_date(publication.published, language))}</span> · " if publication.published else ""
     return (
         f'<li class="publication-card">\n  <h2><a href="{escape(path(publication.slug))}">{escape(publication.title)}</a></h2>{subtitle}\n'
-        f'  <p class="meta">{published or ""}<span>{publication.pages:d} pages</span> · <span>ISBN {escape(publication.isbn_display)}</span></p>\n'
+        f'  <p class="meta">{published}<span>{publication.pages:d} pages</span> · <span>ISBN {escape(publication.isbn_display)}</span></p>\n'
         f'  <p class="price">{availability(publication)}</p>\n</li>\n'
     )
