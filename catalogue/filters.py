@@ -38,7 +38,7 @@ class PublicationFilter(django_filters.FilterSet):
 
     def given(self) -> list[str]:
         """The filters the request asks for (most ask only for a page)."""
-        return [name for name in self.filters if self.data.get(name)] if self.is_bound else []
+        return asked(self.data) if self.is_bound else []
 
     def is_valid(self) -> bool:
         return self.given() in ([], ["search"]) or super().is_valid()
@@ -66,14 +66,18 @@ class PublicationFilter(django_filters.FilterSet):
         return in_stable_order(super().filter_queryset(queryset))
 
 
+def asked(params) -> list[str]:
+    """The filters these query parameters ask for, in the filter set's order."""
+    return [name for name in PublicationFilter.base_filters if params.get(name)]
+
+
 def list_key(params) -> str:
     """What names a filtered list: the filters asked for, in a fixed order, and nothing else of
     the query string (any other parameter would make the same list look new)."""
-    return "&".join(f"{name}={params.get(name)}" for name in PublicationFilter.base_filters if params.get(name))
+    return "&".join(f"{name}={params.get(name)}" for name in asked(params))
 
 
 def search_alone(params) -> str | None:
     """The words of a search asked for without a topic or an ordering (most searches), which
     lists read without a filter set (listing.paginator's `search`); None for any other list."""
-    asked = [name for name in PublicationFilter.base_filters if params.get(name)]
-    return params["search"] if asked == ["search"] and params["search"].strip() else None
+    return params["search"] if asked(params) == ["search"] and params["search"].strip() else None

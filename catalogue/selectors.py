@@ -29,6 +29,8 @@ SEARCHED_FIELDS = ["title", "subtitle", "summary", "authors", "key_findings"]
 # The search column is the database's own (catalogue migration 0004), unknown to the model.
 _TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
 _VECTOR = '"catalogue_publication"."search_vector"'
+# A valid ISBN no book has: what prepared reads by ISBN are compiled with (shop.prepared).
+NO_BOOKS_ISBN = "9790000000001"
 
 
 def publication_search(queryset: QuerySet, term: str) -> QuerySet:
@@ -45,7 +47,7 @@ def publication_search(queryset: QuerySet, term: str) -> QuerySet:
         if _only_digits(term) or found.exists():
             return found
         return _typo_postgres(queryset, term) if _has_words(term, queryset.db) else queryset.none()
-    return _search_simple(queryset, term, _isbn_match(term))
+    return _search_simple(queryset, term, _isbn_condition(*_isbn_sought(term)))
 
 
 def search_ids(term: str, limit: int, using: str = DEFAULT_DB_ALIAS) -> list[int]:
@@ -84,11 +86,6 @@ def _has_words(term: str, using: str) -> bool:
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT numnode({_TSQUERY})", [term])
         return bool(cursor.fetchone()[0])
-
-
-def _isbn_match(term: str) -> Q:
-    kind, sought = _isbn_sought(term)
-    return _isbn_condition(kind, sought)
 
 
 def _isbn_sought(term: str) -> tuple[str | None, str | None]:
@@ -135,7 +132,7 @@ def _prepared_search(which: str, kind: str | None, limit: int) -> Prepared:
             searched = _found_postgres(Publication.objects.all(), term, kind, sought) if which == "found" else _typo_postgres(Publication.objects.all(), term)
             return in_stable_order(searched).values_list("pk")[:limit]
 
-        placeholders = ["\x01search words", "9790000000001" if kind == "isbn" else "%\x01isbn digits%"]
+        placeholders = ["\x01search words", NO_BOOKS_ISBN if kind == "isbn" else "%\x01isbn digits%"]
         _prepared_searches[key] = Prepared(build, placeholders.__getitem__)
     return _prepared_searches[key]
 
@@ -180,7 +177,7 @@ def _api_detail(isbn13: str) -> QuerySet:
     return queryset.filter(isbn=isbn13)
 
 
-_by_isbn = Prepared(_api_detail, lambda index: "9790000000001")
+_by_isbn = Prepared(_api_detail, lambda index: NO_BOOKS_ISBN)
 _topics_of = Prepared(lambda pk: Topic.objects.filter(publications=pk).order_by("name"), lambda index: -1)
 
 
