@@ -19,6 +19,7 @@ from worker import services as worker_services
 
 pytestmark = pytest.mark.django_db
 NAME = "Zoë Łódź-Ολυμπία"
+LATIN_NAME = "Zoë Łódź-Dvořák"
 
 
 @pytest.fixture
@@ -37,9 +38,9 @@ def books():
     )
 
 
-def place(api, books, method="uk-express") -> Order:
+def place(api, books, method="uk-express", name=NAME) -> Order:
     body = order_body((books[0].isbn, 3), (books[1].isbn, 1), method=method)
-    body["delivery"]["name"] = NAME
+    body["delivery"]["name"] = name
     answer = api.post("/api/orders/", body, format="json")
     assert answer.status_code == 201, answer.json()
     return Order.objects.get(number=answer.json()["number"])
@@ -334,21 +335,46 @@ def test_a_process_reads_the_receipts_fonts_once_however_many_receipts_it_draws(
     assert drawn[0] == drawn[1] == drawn[2] and NAME in text_of(drawn[2])
 
 
+@pytest.mark.parametrize("name", [NAME, LATIN_NAME], ids=["Greek letters: the whole font", "Latin letters: the Latin cut"])
 def test_a_receipt_drawn_with_the_fonts_read_once_is_the_one_fpdf2_draws_reading_them_itself_even_on_many_threads(
-    api, stripe_emulator, books, seller, monkeypatch
+    api, stripe_emulator, books, seller, monkeypatch, name
 ):
+    from fontTools import ttLib
     from fpdf import FPDF
 
-    receipt = paid_by_card(place(api, books).number).receipt
+    receipt = paid_by_card(place(api, books, name=name).number).receipt
     facts = receipts.receipt_facts(receipt)
     monkeypatch.setattr(pdf, "receipt_facts", lambda _: facts)  # read here: the threads draw, and ask the database nothing
     with monkeypatch.context() as patched:
         patched.setattr(pdf._Document, "add_fonts", lambda document: [
             FPDF.add_font(document, pdf.FONT, style, path) for style, path in pdf.FONT_FILES.items()
         ])  # fmt: skip
+        # fpdf2 cuts down the whole font it read; the shop copies glyphs as the font has them.
+        patched.setattr(pdf, "_program_to_cut", lambda font: ttLib.TTFont(font.ttffile, recalcTimestamp=False, recalcBBoxes=False))
         read_by_fpdf2 = pdf.receipt_pdf(receipt)
 
     with ThreadPoolExecutor(4) as pool:
         drawn = list(pool.map(lambda _: pdf.receipt_pdf(receipt), range(12)))
 
-    assert all(each == read_by_fpdf2 for each in drawn)
+    assert all(each == read_by_fpdf2 for each in drawn) and name in text_of(drawn[0])
+
+
+@pytest.mark.parametrize("name", [LATIN_NAME, NAME], ids=["Latin letters", "Greek letters"])
+def test_a_receipt_cuts_each_font_down_from_the_latin_cut_when_it_can_and_decodes_no_glyph(api, stripe_emulator, books, monkeypatch, name):
+    from fontTools import subset, ttLib
+    from fontTools.ttLib.tables import _g_l_y_f
+
+    receipt = paid_by_card(place(api, books, name=name).number).receipt
+    pdf.receipt_pdf(receipt)  # the fonts read, and cut to Latin, once
+    cut_from, decoded = [], []
+    real_subset, real_expand = subset.Subsetter.subset, _g_l_y_f.Glyph.expand
+    monkeypatch.setattr(subset.Subsetter, "subset", lambda cutter, font: (cut_from.append(len(font.getGlyphOrder())), real_subset(cutter, font)))
+    monkeypatch.setattr(_g_l_y_f.Glyph, "expand", lambda glyph, table: (decoded.append(glyph), real_expand(glyph, table)))
+
+    drawn = pdf.receipt_pdf(receipt)
+
+    (regular, whole_regular), (bold, _) = [(len(pdf._read_once(style).latin_glyphs), len(ttLib.TTFont(path).getGlyphOrder())) for style, path in pdf.FONT_FILES.items()]
+    assert regular < whole_regular / 4
+    # The reader's name is in the regular font only: in Greek letters, that one is cut from the whole font.
+    assert cut_from == [regular if name == LATIN_NAME else whole_regular, bold]
+    assert decoded == [] and name in text_of(drawn)
