@@ -6,6 +6,7 @@ Production sets DEBUG=false, which also demands a real SECRET_KEY and turns on H
 cookies, HSTS and the SSL redirect (see README, "Running in production").
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -186,6 +187,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Worker processes: one per CPU this container may use (Celery's own default counts the host's).
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=0) or available_cpus()
+# Celery's Django fixup closes the database connections before and after every task unless this
+# is set: the worker connected to PostgreSQL afresh for every email and warehouse request. Tasks
+# keep and close them as a request does instead (CONN_MAX_AGE, health checks: shop/celery.py).
+CELERY_DB_REUSE_MAX = sys.maxsize
 # The worker logs through LOGGING like the web app (JSON, order numbers, secrets masked).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_TIME_LIMIT = 120  # docker-compose.yml's stop_grace_period for the worker is longer

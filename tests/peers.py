@@ -116,7 +116,12 @@ def warehouse(settings):
 @pytest.fixture
 def paid_order(api, stripe_emulator, seed):
     """An order paid by card (the PaymentIntent's success applied as Stripe reports it)."""
-    response = api.post("/api/orders/", order_body((seed.isbn, 2)), format="json")
+    return pay_for(api, seed)
+
+
+def pay_for(api, publication) -> Order:
+    """Two copies of `publication` ordered and paid by card, as Stripe would report it."""
+    response = api.post("/api/orders/", order_body((publication.isbn, 2)), format="json")
     order = Order.objects.get(number=response.data["number"])
     intent = gateway.Intent(
         id=order.payment_intent, status="succeeded", amount_pence=gateway.to_pence(order.total), currency="gbp",

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from orders.models import Order, OutboxEntry
-from tests.peers import signed_dispatch, wait_for
+from tests.peers import pay_for, signed_dispatch, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -79,6 +80,32 @@ def test_the_broker_unreachable_when_paid_the_emails_go_once_it_is_back(worker_e
 
     assert len(confirmations(smtp_server, order)) == 1
     assert list(warehouse.accepted) == [number]
+
+
+def workers_connections() -> set[int]:
+    """The backends on the test database other than this test's own: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_database_connection_from_task_to_task_and_replaces_one_the_database_dropped(
+    workers, paid_order, smtp_server, warehouse, api, seed
+):
+    wait_for(lambda: OutboxEntry.objects.filter(order=paid_order, status="sent").count() == 2)
+    wait_for(lambda: len(workers_connections()) == 1, timeout=5)  # kept after its tasks, as a web process keeps one
+    (kept,) = workers_connections()
+
+    second = pay_for(api, seed)
+    wait_for(lambda: OutboxEntry.objects.filter(order=second, status="sent").count() == 2)
+    assert workers_connections() == {kept}
+
+    with connection.cursor() as cursor:  # the database drops it: restarted, or an idle timeout
+        cursor.execute("SELECT pg_terminate_backend(%s)", [kept])
+    third = pay_for(api, seed)
+    wait_for(lambda: OutboxEntry.objects.filter(order=third, status="sent").count() == 2)
+    assert len(workers_connections()) == 1 and workers_connections() != {kept}
+    assert OutboxEntry.objects.filter(order__in=[second, third], attempts=1).count() == 4  # none failed on the way
 
 
 # --- The warehouse told of refunds and hand dispatches ------------------------------------
