@@ -59,6 +59,7 @@ def _read_once(style: str) -> _Read:
     cut = ttLib.TTFont(BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)
     # By glyph, as a document asks: the cut keeps every character the font maps to a glyph it keeps.
     options = subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True)
+    options.drop_tables += ["GDEF", "GPOS", "GSUB", "MATH"]  # as fpdf2 drops them from a document's font
     subsetter = subset.Subsetter(options)
     subsetter.populate(glyphs={font.cmap[code] for code in LATIN if code in font.cmap})
     subsetter.subset(cut)
