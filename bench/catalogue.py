@@ -16,6 +16,7 @@ API, the detail API and search spread at random over the whole catalogue (bench/
 
 import argparse
 import os
+import random
 import re
 import shutil
 import statistics
@@ -43,7 +44,8 @@ from bench.common import (  # noqa: E402
 
 def run_wrk(url: str, connections: int, seconds: int, spread: str | None = None, publications: int = 0) -> dict:
     script = ["-s", str(ROOT / "bench" / "spread.lua")] if spread else []
-    env = {**os.environ, "BENCH_KIND": spread or "", "BENCH_PUBLICATIONS": str(publications)}
+    seed = str(random.randrange(1_000_000_000))  # a sequence of its own for every run (spread.lua)
+    env = {**os.environ, "BENCH_KIND": spread or "", "BENCH_PUBLICATIONS": str(publications), "BENCH_SEED": seed}
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *script, url],
         capture_output=True, text=True, check=True, env=env,
