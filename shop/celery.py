@@ -15,12 +15,14 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_database_connections(**kwargs):
-    """A task's database connections live as a request's do: kept for CONN_MAX_AGE, checked before
-    a task uses one again, and closed after an error (settings.CELERY_DB_REUSE_MAX)."""
+def _close_old_database_connections(sender=None, **kwargs):
+    """A worker's database connections live as a request's do: kept for CONN_MAX_AGE, checked
+    before a task uses one again, and closed after an error (settings.CELERY_DB_REUSE_MAX). A task
+    run in the caller's process (apply) leaves the caller's connection alone, as Celery's fixup does."""
     from django.db import close_old_connections
 
-    close_old_connections()
+    if not getattr(sender.request, "is_eager", False):
+        close_old_connections()
 
 
 @app.on_after_configure.connect
