@@ -51,12 +51,17 @@ class _Read(NamedTuple):
     latin_glyphs: frozenset[str]
 
 
+def _fontkey(style: str) -> str:
+    """What fpdf2 names the font of this style in a document's fonts."""
+    return f"{FONT.lower()}{style}"
+
+
 @functools.cache
 def _read_once(style: str) -> _Read:
     """The font of this style as fpdf2 reads it, its file, and its file cut to LATIN, once per process."""
     path = FONT_FILES[style]
     program = path.read_bytes()
-    font = TTFFont(FPDF(), path, f"{FONT.lower()}{style}", style)
+    font = TTFFont(FPDF(), path, _fontkey(style), style)
     cut = ttLib.TTFont(BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)
     # By glyph, as a document asks: the cut keeps every character the font maps to a glyph it keeps.
     options = subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True)
@@ -80,10 +85,10 @@ def _font_for(document: FPDF, style: str) -> TTFFont:
     return font
 
 
-def _program_to_cut(font: TTFFont) -> ttLib.TTFont:
-    """The font file a document's font is cut down from when it is written: the Latin cut if it
-    has every glyph the document uses. Glyphs are copied as they are (recalcBBoxes=False)."""
-    read = _read_once(font.fontkey.removeprefix(FONT.lower()))
+def _program_to_cut(font: TTFFont, style: str) -> ttLib.TTFont:
+    """The font file a document's font of this style is cut down from when it is written: the
+    Latin cut if it has every glyph the document uses. Glyphs are copied as they are (recalcBBoxes=False)."""
+    read = _read_once(style)
     program = read.latin if read.latin_glyphs.issuperset(font.subset.get_all_glyph_names()) else read.program
     return ttLib.TTFont(BytesIO(program), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
 
@@ -118,8 +123,9 @@ class _Document(FPDF):
             self.fonts[font.fontkey] = font
 
     def output(self, *args, **kwargs):
-        for font in self.fonts.values():
-            font.ttfont = _program_to_cut(font)
+        for style in FONT_FILES:
+            font = self.fonts[_fontkey(style)]
+            font.ttfont = _program_to_cut(font, style)
         return super().output(*args, **kwargs)
 
     def text_line(self, text: str, *, size: float = 10, bold: bool = False, align: str = "L", width: float = 0) -> None:

@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_database_connections(sender=None, **kwargs):
+def _close_old_database_connections(sender, **kwargs):
     """A worker's database connections live as a request's do: kept for CONN_MAX_AGE, checked
     before a task uses one again, and closed after an error (settings.CELERY_DB_REUSE_MAX). A task
     run in the caller's process (apply) leaves the caller's connection alone, as Celery's fixup does."""

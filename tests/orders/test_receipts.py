@@ -350,7 +350,7 @@ def test_a_receipt_drawn_with_the_fonts_read_once_is_the_one_fpdf2_draws_reading
             FPDF.add_font(document, pdf.FONT, style, path) for style, path in pdf.FONT_FILES.items()
         ])  # fmt: skip
         # fpdf2 cuts down the whole font it read; the shop copies glyphs as the font has them.
-        patched.setattr(pdf, "_program_to_cut", lambda font: ttLib.TTFont(font.ttffile, recalcTimestamp=False, recalcBBoxes=False))
+        patched.setattr(pdf, "_program_to_cut", lambda font, style: ttLib.TTFont(font.ttffile, recalcTimestamp=False, recalcBBoxes=False))
         read_by_fpdf2 = pdf.receipt_pdf(receipt)
 
     with ThreadPoolExecutor(4) as pool:
