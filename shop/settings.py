@@ -127,6 +127,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Kept connections checked without a round trip to the server (shop/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "shop.postgresql"
 # On PostgreSQL, a prepared query (shop.prepared: the catalogue's reads by ISBN and by id) run
 # this many times on a connection is prepared on the server too: parsed and planned once. The
 # detail's query (one row, two subqueries) took 0.77 ms, 0.42 ms prepared. 0 turns it off, as
