@@ -108,10 +108,16 @@ class FieldsOnce:
     copied too and bound to its own list, so that it reaches this serializer's context."""
 
     def get_fields(self):
+        return {name: _copy_to_bind(field) for name, field in self._unbound_fields().items()}
+
+    def _unbound_fields(self) -> dict:
+        """The class's fields, worked out once and never bound. A serializer that writes its
+        fields out itself converts values with them (a DecimalField's to_representation reads
+        only its own arguments) and so needs no copies at all."""
         cls = type(self)
         if "_fields_once" not in cls.__dict__:
             cls._fields_once = super().get_fields()
-        return {name: _copy_to_bind(field) for name, field in cls._fields_once.items()}
+        return cls._fields_once
 
 
 def _copy_to_bind(field):
