@@ -117,6 +117,31 @@ def test_the_json_api_carries_no_policy(client):
 
 
 @pytest.mark.django_db
+def test_the_policy_is_built_once_for_every_page_and_not_at_all_for_json(client, monkeypatch, settings):
+    import csp.middleware
+    import csp.utils
+
+    import shop.csp
+
+    built = []
+
+    def counted(*args, **kwargs):
+        built.append(kwargs.get("report_only", False))
+        return csp.utils.build_policy(*args, **kwargs)
+
+    monkeypatch.setattr(csp.middleware, "build_policy", counted)  # django-csp's own middleware
+    monkeypatch.setattr(shop.csp, "build_policy", counted, raising=False)
+    settings.CONTENT_SECURITY_POLICY = {**settings.CONTENT_SECURITY_POLICY}  # a policy not built yet
+
+    pages = [client.get(path) for path in ("/basket/", "/", "/basket/")]
+    json = [client.get(path) for path in ("/api/publications/", "/api/delivery-methods/")]
+
+    assert len({page["Content-Security-Policy"] for page in pages}) == 1
+    assert not any("Content-Security-Policy" in answer for answer in json)
+    assert built == [False]
+
+
+@pytest.mark.django_db
 def test_by_default_the_policy_admits_localstripes_stripe_js_instead(client):
     policy = _policy_served(client)
 
