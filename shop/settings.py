@@ -393,6 +393,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shop.api.exception_handler",
     # The API speaks JSON only (an order's nested address and items have no form encoding).
     "DEFAULT_PARSER_CLASSES": ["shop.api.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["shop.api.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
