@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     PYTHON,
     ROOT,
+    errors_of,
     free_port,
     manage,
     prepare_database,
@@ -184,7 +185,7 @@ def main() -> None:
                 row.runs.append((measured_floor, run_wrk(base + row.path, args.connections, args.seconds, row.spread, args.publications)))
         notice = urllib.request.urlopen(base + ROWS[3].path).read().decode()
         if sales.poll() is not None:
-            sys.exit("the sales loop stopped: " + sales.stderr.read().decode())
+            sys.exit("the sales loop stopped: " + errors_of(sales))
     finally:
         stop(server, sales)
 

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -92,9 +93,19 @@ def vacuum(env: dict) -> None:
 
 
 def start(command: list[str], env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
+    """The command running in its own process group, its errors written to a file of its own
+    (errors_of): a pipe nobody reads fills at 64 KB, and a process logging into it then stops
+    (gunicorn's workers, logging every Stripe call that failed, stopped the checkout bench)."""
+    errors = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+    process.errors = errors
+    return process
+
+
+def errors_of(process: subprocess.Popen) -> str:
+    """What a process started by start() has written to its standard error, the last 20,000 characters."""
+    process.errors.seek(0)
+    return process.errors.read().decode(errors="replace")[-20_000:]
 
 
 def start_gunicorn(env: dict) -> subprocess.Popen:
@@ -109,7 +120,7 @@ def wait_for(url: str, process: subprocess.Popen, where_to_look: str = "") -> No
             return
         except OSError:
             if process.poll() is not None:
-                sys.exit(f"{process.args} did not start: " + (where_to_look or process.stderr.read().decode()))
+                sys.exit(f"{process.args} did not start: " + (where_to_look or errors_of(process)))
             time.sleep(0.2)
     sys.exit(f"{url} did not answer")
 
