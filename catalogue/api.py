@@ -39,7 +39,8 @@ class PublicationListSerializer(FieldsOnce, serializers.ModelSerializer):
         was most of a list's serialization. Pinned to that walk's answer by
         tests/catalogue/test_api_fields.py. A list's one serializer (its child) converts the price
         and date with the class's unbound fields, and reads the currency once: binding a copy of
-        every field, and reading the setting, for each of 20 publications was a tenth of it."""
+        every field, and reading the setting, for each of 20 publications was 8% of an uncached
+        page of the list."""
         fields, price, published = self._unbound_fields(), publication.price, publication.published
         return {
             "isbn": publication.isbn, "isbn_display": publication.isbn_display, "title": publication.title,

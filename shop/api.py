@@ -60,7 +60,8 @@ class JSONParser(parsers.JSONParser):
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's JSON renderer, writing with orjson: what DRF writes (compact, UTF-8, U+2028 and
     U+2029 escaped), byte for byte for what the API sends (tests/shop/test_json_renderer.py),
-    in a tenth of the time (the standard library's encoder was 8% of an uncached list page).
+    in under half the time: a page of the list in 50 µs instead of 130 (writing it was 6% of an
+    uncached page's instructions).
     What orjson does not write as DRF does is handed to DRF's own encoder: dates and times
     (DRF's ISO 8601: milliseconds, "Z" for UTC), decimals, lazy texts and anything else it
     knows. An indented answer (`Accept: application/json; indent=4`, the browsable API) is

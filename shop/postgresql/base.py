@@ -1,9 +1,9 @@
 """Django's PostgreSQL backend with a health check that makes no round trip on a healthy connection.
 
 With CONN_HEALTH_CHECKS, Django checks a kept connection before a request's (or a worker task's)
-first query by running `SELECT 1` on it: a round trip to the server for every request, 130 µs of
-the web process's time and some of the server's, and a third of the statements an uncached
-catalogue page sends. This looks at the connection's socket instead (a few µs): an idle
+first query by running `SELECT 1` on it: a round trip to the server for every request that
+reads (130 µs of the web process's time, and the server's), as many as an uncached page of the
+catalogue makes for its rows. This looks at the connection's socket instead (a few µs): an idle
 connection has nothing to read unless the server has said something since, and a server that
 shut down, restarted or ended the session (pg_terminate_backend, idle_session_timeout) has sent
 its goodbye and closed the socket. Only then is Django's own check run, which replaces a
