@@ -1,0 +1,122 @@
+"""What an uncached catalogue read costs the web process, in instructions: the same count on every
+run, whatever else the machine is doing.
+
+    .venv/bin/python bench/instructions.py [--publications 100000] [--requests 200]
+
+bench/catalogue.py's ratios move by several hundredths from run to run on a shared 2-core
+machine, more than most single changes to a page move them. This counts instead, with valgrind's
+callgrind, the instructions the web process runs for each request: Django's WSGI handler called
+in this process with the production settings (DEBUG off, PostgreSQL at BENCH_DATABASE_URL, Redis
+at BENCH_REDIS_URL), the catalogue scaled to --publications as bench/catalogue.py scales it. Each
+row's requests are all different (pages, ISBNs, searches at random, none repeated) after 50 to
+warm up, and only those are counted. Printed per request, and as the floor view's share of the
+row's (what bench/catalogue.py's ratio would be were the web process all that a request cost).
+Needs valgrind (apt-get install valgrind).
+"""
+
+import argparse
+import io
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.catalogue import LOW_STOCK, SCALE  # noqa: E402
+from bench.common import PYTHON, ROOT, free_port, manage, prepare_database, production_env, vacuum  # noqa: E402
+
+WARM_UP = 50
+# Each row: the path and the query of its i-th request (n: a publication's number, as bench/spread.lua draws them).
+ROWS = {
+    "floor": lambda n, page: ("/bench/floor", ""),
+    "list API, any page": lambda n, page: ("/api/publications/", f"page={page}"),
+    "catalogue page, any": lambda n, page: ("/", f"page={page}"),
+    "detail, any ISBN": lambda n, page: (f"/api/publications/{_isbn(n)}/", ""),
+    "search (uncached)": lambda n, page: ("/api/publications/", f"search={n}"),
+}
+
+
+def _isbn(n: int) -> str:
+    from stdnum import ean
+
+    body = f"979880{n:06d}"
+    return body + ean.calc_check_digit(body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--publications", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200, help="counted per row, after the warm-up")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return serve(args.child, args.requests, args.publications)
+    if not shutil.which("valgrind"):
+        sys.exit("bench/instructions.py needs valgrind: apt-get install valgrind")
+
+    env = production_env(web_port=free_port(), DJANGO_SETTINGS_MODULE="bench.settings")
+    prepare_database(env)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    print(manage(env, "shell", "-c", SCALE.format(target=args.publications), capture=True))
+    manage(env, "shell", "-c", LOW_STOCK)
+    vacuum(env)
+    counted = {row: count(row, args, env) for row in ROWS}
+
+    print(f"\n{args.publications} publications, {args.requests} requests a row after {WARM_UP} to warm up, "
+          "instructions of the web process (callgrind)\n")  # fmt: skip
+    print(f"{'':22} {'per request':>12} {'floor / row':>12}")
+    for row, instructions in counted.items():
+        print(f"{row:22} {instructions / 1e6:10.2f} M {counted['floor'] / instructions:12.2f}")
+
+
+def count(row: str, args, env: dict) -> float:
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "callgrind.out"
+        child = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+             PYTHON, __file__, "--child", row, "--requests", str(args.requests), "--publications", str(args.publications)],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if child.returncode:
+            sys.exit(f"{row}: the counted run failed:\n" + child.stderr[-5000:])
+        totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]
+        return int(totals[0].split()[1]) / args.requests
+
+
+def serve(row: str, requests: int, publications: int) -> None:
+    """In the child, under callgrind: the row's requests, counting only those after the warm-up."""
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler, rng, make = WSGIHandler(), random.Random(row), ROWS[row]
+    numbers = rng.sample(range(31, publications), WARM_UP + requests)
+    pages = rng.sample(range(1, publications // 20 + 1), min(WARM_UP + requests, publications // 20))
+    pages += [rng.randrange(1, publications // 20 + 1) for _ in range(WARM_UP + requests - len(pages))]
+    for i, (n, page) in enumerate(zip(numbers, pages)):
+        if i == WARM_UP:
+            subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
+        _get(handler, *make(n, page))
+    subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
+
+
+def _get(handler, path: str, query: str) -> None:
+    statuses = []
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "*/*", "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
+    }  # fmt: skip
+    body = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    b"".join(body)
+    body.close()
+    if not statuses[0].startswith("200"):
+        sys.exit(f"GET {path}?{query}: {statuses[0]}")
+
+
+if __name__ == "__main__":
+    main()
