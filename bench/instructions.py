@@ -15,6 +15,7 @@ Needs valgrind (apt-get install valgrind).
 """
 
 import argparse
+import gc
 import io
 import os
 import random
@@ -99,6 +100,7 @@ def serve(row: str, requests: int, publications: int) -> None:
     pages += [rng.randrange(1, publications // 20 + 1) for _ in range(WARM_UP + requests - len(pages))]
     for i, (n, page) in enumerate(zip(numbers, pages)):
         if i == WARM_UP:
+            gc.collect()  # each row starts counting from the same heap: no collection the warm-up left due
             subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
         _get(handler, *make(n, page))
     subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
