@@ -2,10 +2,12 @@
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -71,6 +73,52 @@ def stock_adjust(
         order_number=order_number,
         stock_after=current,
         created_by=by,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def stock_adjust_together(*, changes: list[tuple[Publication, int]], reason: str, order_number: str = "", by=None) -> list[StockMovement]:
+    """An order's titles' stock changed as one, with a ledger row each: all of them or none,
+    raising InsufficientStock for the first title (in pk order) short of copies.
+
+    Three statements whatever the number of titles (the rows locked and read in pk order, as
+    every order locks them; one guarded UPDATE; one INSERT), where stock_adjust takes five a
+    title: placing an order holds its titles' locks for fewer round trips. Without a savepoint
+    of its own, an error leaves the caller's transaction to be rolled back (its atomic block,
+    or a savepoint the caller made)."""
+    changes = sorted(((publication, delta) for publication, delta in changes if delta), key=lambda change: change[0].pk)
+    if not changes:
+        return []
+    for _, delta in changes:
+        StockMovement.check_direction(reason=reason, delta=delta)
+    locked = Publication.objects.select_for_update().filter(pk__in=[publication.pk for publication, _ in changes]).order_by("pk")
+    current = {pk: (stock, slug) for pk, stock, slug in locked.values_list("pk", "stock", "slug")}
+    for publication, delta in changes:
+        stock = current[publication.pk][0]
+        if stock + delta < 0:
+            raise InsufficientStock(isbn=publication.isbn, available=stock, requested=-delta)
+        if stock + delta > StockMovement.MAX_STOCK:
+            raise ValidationError({"delta": f"Stock would be {stock + delta:,}: no more than {StockMovement.MAX_STOCK:,} copies."})
+    within = [  # as stock_adjust's: what the database re-checks, should a writer not have locked
+        Q(pk=publication.pk, stock__lte=StockMovement.MAX_STOCK - delta) if delta > 0 else Q(pk=publication.pk, stock__gte=-delta)
+        for publication, delta in changes
+    ]
+    rows = Publication.objects.filter(reduce(or_, within)).update(
+        stock=F("stock") + Case(*(When(pk=publication.pk, then=Value(delta)) for publication, delta in changes))
+    )
+    if rows != len(changes):
+        raise RuntimeError(f"Stock changed under its lock: {rows} of {len(changes)} titles updated")
+    for publication, delta in changes:
+        stock, slug = current[publication.pk]
+        publication.stock = stock + delta
+        stock_changed(slug)
+        if publication.stock == 0 or stock == 0:  # in stock <-> out of stock: what readers see changed
+            catalogue_changed()
+    return StockMovement.objects.bulk_create(
+        StockMovement(
+            publication=publication, delta=delta, reason=reason, order_number=order_number, stock_after=publication.stock, created_by=by
+        )
+        for publication, delta in changes
     )
 
 

@@ -237,7 +237,7 @@ class OrderCreate(NeverStored):
             )
         except DjangoValidationError as error:
             raise _as_payload_fields(error) from None
-        order = selectors.order_with_lines().get(pk=order.pk)
+        order = selectors.order_read_back(order)
         return Response(OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

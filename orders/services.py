@@ -1,8 +1,8 @@
 """The orders' writes: one function per business action, each in one transaction.
 
 Stripe is called only outside transactions and row locks (orders.gateway); stock moves only
-through catalogue.services.stock_adjust, locked in publication order so that two orders for
-the same publications never deadlock.
+through catalogue.services (stock_adjust, or stock_adjust_together for an order's titles),
+locked in publication order so that two orders for the same publications never deadlock.
 """
 
 import hashlib
@@ -13,11 +13,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from catalogue import services as catalogue_services
@@ -25,7 +27,7 @@ from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
 from shop import logs
 
-from . import disputes, gateway, outbox, receipts, refunds, rules, warehouse
+from . import disputes, gateway, outbox, receipts, refunds, rules, selectors, warehouse
 from .errors import (
     AddressLocked,
     HoldLimitReached,
@@ -83,8 +85,8 @@ def order_quote(*, items: list[tuple[Publication, int]], delivery_method: Delive
     return Quote(lines, subtotal, delivery, vat, subtotal + delivery)
 
 
-def _record(order: Order, to_status: str, *, by=None, note: str = "", from_status: str = "") -> None:
-    OrderStatusChange.objects.create(order=order, from_status=from_status, to_status=to_status, changed_by=by, note=note)
+def _record(order: Order, to_status: str, *, by=None, note: str = "", from_status: str = "") -> OrderStatusChange:
+    return OrderStatusChange.objects.create(order=order, from_status=from_status, to_status=to_status, changed_by=by, note=note)
 
 
 # What the outside world is owed when an order enters a status.
@@ -174,10 +176,16 @@ def _with_payment_intent(order: Order) -> Order:
     """Create the order's first PaymentIntent; Stripe's idempotency key (order-{number}-1)
     makes a second call (a retried request) return the same one."""
     intent = gateway.payment_intent_create(order_number=order.number, amount=order.total, currency=order.currency)
-    Payment.objects.get_or_create(order=order, attempt=1, defaults={"payment_intent": intent.id})
+    _payment_record(order, 1, intent.id)
     order.payment_intent, order.client_secret = intent.id, intent.client_secret
     Order.objects.filter(pk=order.pk).update(payment_intent=intent.id, client_secret=intent.client_secret)
     return order
+
+
+def _payment_record(order: Order, attempt: int, intent_id: str) -> None:
+    """The order's PaymentIntent for `attempt`, unless a retry of the same request stored it
+    first (the same one: Stripe's idempotency key): one INSERT, no read before it."""
+    Payment.objects.bulk_create([Payment(order=order, attempt=attempt, payment_intent=intent_id)], ignore_conflicts=True)
 
 
 @logs.about_order
@@ -202,7 +210,7 @@ def payment_intent_replace(*, order: Order, declined: gateway.Intent) -> Order:
     intent = gateway.payment_intent_create(
         order_number=order.number, amount=order.total, currency=order.currency, attempt=attempt + 1
     )  # fmt: skip
-    Payment.objects.get_or_create(order=order, attempt=attempt + 1, defaults={"payment_intent": intent.id})
+    _payment_record(order, attempt + 1, intent.id)
     Order.objects.filter(pk=order.pk, payment_intent=declined.id).update(payment_intent=intent.id, client_secret=intent.client_secret)
     log.info("Card declined on %s; the next card goes to %s (attempt %s)", declined.id, intent.id, attempt + 1)
     return Order.objects.get(pk=order.pk)
@@ -226,30 +234,28 @@ def _address_key(client_address: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), client_address.encode(), hashlib.sha256).hexdigest()
 
 
-def _held(**lines) -> int:
-    """Copies held by unpaid orders that hold their copies, among the order lines `lines` selects."""
-    held = OrderLine.objects.filter(
-        order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True, **lines
-    ).aggregate(copies=Sum("quantity"))["copies"]
-    return held or 0
-
-
 def _holds_copies(*, email: str, placed_from: str, items, bulk: bool) -> bool:
     """Whether a new order may hold its copies now (the hold policy), or raises HoldLimitReached
-    when this buyer already holds what one buyer may."""
+    when this buyer already holds what one buyer may.
+
+    One query sums the copies held by unpaid orders that hold their copies: this buyer's, by
+    address and by email, and each title's."""
     if bulk:
         return False
+    buyers = {"email address": Q(order__email__iexact=email)}
+    if placed_from:
+        buyers = {"address": Q(order__placed_from=placed_from), **buyers}
+    asked = [*buyers.values(), *(Q(publication=publication) for publication, _ in items)]
+    sums = OrderLine.objects.filter(
+        reduce(or_, asked), order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True
+    ).aggregate(**{f"held_{n}": Sum("quantity", filter=q, default=0) for n, q in enumerate(asked)})
+    held = list(sums.values())  # as asked: the buyers, then the titles
     copies = sum(quantity for _, quantity in items)
     limit = settings.HOLD_MAX_COPIES_PER_BUYER
-    buyers = [("email address", {"order__email__iexact": email})]
-    if placed_from:
-        buyers.insert(0, ("address", {"order__placed_from": placed_from}))
-    for by, lines in buyers:
-        held = _held(**lines)
-        if held + copies > limit:
-            raise HoldLimitReached(by=by, held=held, limit=limit)
-    for publication, quantity in items:
-        held_for_title = _held(publication=publication)
+    for by, held_by_buyer in zip(buyers, held):
+        if held_by_buyer + copies > limit:
+            raise HoldLimitReached(by=by, held=held_by_buyer, limit=limit)
+    for (publication, quantity), held_for_title in zip(items, held[len(buyers) :]):
         share = max(1, int(settings.HOLD_MAX_SHARE * (publication.stock + held_for_title)))
         if held_for_title + quantity > share:
             return False
@@ -293,11 +299,11 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
         placed_from=placed_from,
         **address,
     )
-    for line in quote.lines if holds_stock else []:  # in publication order: every order locks rows in the same order
-        catalogue_services.stock_adjust(
-            publication=line.publication, delta=-line.quantity, reason=StockMovement.Reason.SALE, order_number=order.number
-        )
-    OrderLine.objects.bulk_create(
+    if holds_stock:
+        catalogue_services.stock_adjust_together(
+            changes=[(line.publication, -line.quantity) for line in quote.lines], reason=StockMovement.Reason.SALE, order_number=order.number
+        )  # fmt: skip
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order, publication=line.publication, isbn=line.publication.isbn, title=line.publication.title,
             quantity=line.quantity, unit_price=line.unit_price, line_total=line.line_total,
@@ -305,7 +311,8 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
         )  # fmt: skip
         for line in quote.lines
     )
-    _record(order, Order.Status.PENDING_PAYMENT, note="Order placed" if holds_stock else "Order placed; copies reserved when paid")
+    placed = _record(order, Order.Status.PENDING_PAYMENT, note="Order placed" if holds_stock else "Order placed; copies reserved when paid")
+    selectors.order_as_placed(order, lines=lines, history=[placed])
     return order
 
 
@@ -315,10 +322,10 @@ def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
     """Cancel an unpaid order and return its copies to stock. The caller deals with Stripe first."""
     order = _locked(order)
     _transition(order, Order.Status.CANCELLED, by=by, note=note)
-    for line in order.lines.select_related("publication").order_by("publication_id") if order.holds_stock else []:
-        catalogue_services.stock_adjust(
-            publication=line.publication, delta=line.quantity, reason=StockMovement.Reason.CANCELLATION,
-            order_number=order.number, by=by,
+    if order.holds_stock:
+        catalogue_services.stock_adjust_together(
+            changes=[(line.publication, line.quantity) for line in order.lines.select_related("publication")],
+            reason=StockMovement.Reason.CANCELLATION, order_number=order.number, by=by,
         )  # fmt: skip
     return order
 
@@ -453,10 +460,10 @@ def _refund_duplicate(order: Order, intent: gateway.Intent) -> None:
 
 
 def _reserve(order: Order) -> None:
-    for line in order.lines.select_related("publication").order_by("publication_id"):
-        catalogue_services.stock_adjust(
-            publication=line.publication, delta=-line.quantity, reason=StockMovement.Reason.SALE, order_number=order.number
-        )
+    catalogue_services.stock_adjust_together(
+        changes=[(line.publication, -line.quantity) for line in order.lines.select_related("publication")],
+        reason=StockMovement.Reason.SALE, order_number=order.number,
+    )  # fmt: skip
 
 
 def _send_quietly(refund: Refund) -> None:

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 import requests
 import stripe
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalogue import services as catalogue_services
 from orders.models import Order
@@ -174,6 +176,35 @@ def test_stripe_down_at_checkout_is_a_503_and_returns_the_stock(api, settings, s
     order = Order.objects.get()
     assert order.status == "cancelled"
     assert list(order.status_changes.values_list("to_status", flat=True)) == ["pending_payment", "cancelled"]
+
+
+def test_an_order_of_three_titles_takes_as_many_statements_as_an_order_of_one(api, stripe_emulator, seed):
+    """Holds, stock and ledger are read and written for all lines at once: a longer order does
+    not hold its titles' locks for more round trips."""
+    titles = [PublicationFactory(stock=100) for _ in range(3)]
+    place(api, order_body((seed.isbn, 1)))  # a first order: what is read once per process is read
+
+    def statements(*items):
+        with CaptureQueriesContext(connection) as captured:
+            assert place(api, order_body(*items), HTTP_X_FORWARDED_FOR="").status_code == 201
+        return [query["sql"] for query in captured.captured_queries]
+
+    one = statements((titles[0].isbn, 1))
+    three = statements(*((title.isbn, 2) for title in titles))
+
+    assert len(three) == len(one), "\n".join(three)
+    # The method, titles and zones; under the lock: titles, holds, order, stock (3), lines,
+    # history; then the PaymentIntent's row and the order's. No read back.
+    assert len(one) == 15, "\n".join(one)
+
+
+def test_a_new_order_is_answered_as_its_status_link_shows_it(api, stripe_emulator, seed):
+    other = PublicationFactory(price=Decimal("12.00"), vat_rate=Decimal("0.2"), stock=5)
+
+    placed = place(api, order_body((seed.isbn, 2), (other.isbn, 1))).data
+    token = placed["status_url"].split("token=")[1]
+
+    assert placed == api.get(f"/api/orders/{placed['number']}/", {"token": token}).data
 
 
 def test_the_status_link_shows_the_order_only_with_its_token(api, stripe_emulator, seed):
