@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from catalogue import isbn as isbn_rules
 from catalogue.models import Publication, StockMovement
 from shop import signing
-from shop.api import SlugRelatedField
+from shop.api import FieldsOnce, SlugRelatedField
 from shop.ratelimits import limit
 
 from . import gateway, rules, selectors, services
@@ -85,19 +85,19 @@ class OrderCreateSerializer(serializers.Serializer):
         return [(publications[isbn], quantity) for isbn, quantity in quantities.items()]
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(FieldsOnce, serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["isbn", "title", "quantity", "unit_price", "line_total"]
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(FieldsOnce, serializers.ModelSerializer):
     class Meta:
         model = OrderStatusChange
         fields = ["from_status", "to_status", "changed_at", "note"]
 
 
-class RefundLineSerializer(serializers.ModelSerializer):
+class RefundLineSerializer(FieldsOnce, serializers.ModelSerializer):
     isbn = serializers.CharField(source="order_line.isbn")
 
     class Meta:
@@ -125,7 +125,7 @@ def _document(serializer, document, order: Order) -> dict | None:
     return DocumentSerializer(document, context={**serializer.context, "order": order}).data if document else None
 
 
-class RefundSerializer(serializers.ModelSerializer):
+class RefundSerializer(FieldsOnce, serializers.ModelSerializer):
     lines = RefundLineSerializer(many=True, read_only=True)
     credit_note = serializers.SerializerMethodField()
 
@@ -138,7 +138,7 @@ class RefundSerializer(serializers.ModelSerializer):
         return _document(self, getattr(refund, "credit_note", None), refund.order)
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FieldsOnce, serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     delivery_address = serializers.SerializerMethodField()
     delivery_method = SlugRelatedField(slug_field="code", read_only=True)

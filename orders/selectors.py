@@ -2,12 +2,17 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Upper
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+
+from shop.prepared import Prepared
 
 from . import working_days
 from .models import DeliveryMethod, DeliveryZone, Order, OrderLine, OutboxEntry, Refund, RefundLine
@@ -52,6 +57,46 @@ def order_read_back(order: Order) -> Order:
     """The order as order_with_lines() reads it: itself when placed in this request
     (order_as_placed), otherwise read again."""
     return order if getattr(order, "as_placed", False) else order_with_lines().get(pk=order.pk)
+
+
+def _held_by(with_address: bool):
+    """The copies unpaid orders that hold their copies hold, summed in one row: by the buyer's
+    address (with_address), by their email (case aside, as iexact compares) and by each title."""
+
+    def build(*values) -> QuerySet:
+        if with_address:
+            placed_from, email, *titles = values
+            buyers = [Q(order__placed_from=placed_from)]
+        else:
+            email, *titles = values
+            buyers = []
+        buyers.append(Q(Exact(Upper("order__email"), Upper(Value(email)))))
+        asked = [*buyers, *(Q(publication=title) for title in titles)]
+        return (
+            OrderLine.objects.filter(reduce(or_, asked), order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True)
+            .annotate(everything=Value(1))
+            .values("everything")  # grouped by a constant: one row, whatever matches
+            .annotate(**{f"held_{n}": Sum("quantity", filter=q, default=0) for n, q in enumerate(asked)})
+            .values_list(*(f"held_{n}" for n in range(len(asked))))
+            .order_by()
+        )
+
+    strings = 2 if with_address else 1
+    return Prepared(build, lambda index: f"placeholder-{index}" if index < strings else -1 - index)
+
+
+_held_with_address, _held_without_address = _held_by(True), _held_by(False)
+
+
+def copies_held(*, placed_from: str, email: str, publications: list) -> tuple[int | None, int, list[int]]:
+    """Copies held by unpaid orders that hold their copies: (placed from this address, or None
+    without one; for this email; for each publication), in one query compiled once a process."""
+    titles = [publication.pk for publication in publications]
+    if placed_from:
+        by_address, by_email, *by_title = _held_with_address.rows(placed_from, email, *titles)[0]
+        return by_address, by_email, by_title
+    by_email, *by_title = _held_without_address.rows(email, *titles)[0]
+    return None, by_email, by_title
 
 
 def order_for_token(number: str, token: str) -> Order | None:

@@ -13,13 +13,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from catalogue import services as catalogue_services
@@ -239,23 +237,17 @@ def _holds_copies(*, email: str, placed_from: str, items, bulk: bool) -> bool:
     when this buyer already holds what one buyer may.
 
     One query sums the copies held by unpaid orders that hold their copies: this buyer's, by
-    address and by email, and each title's."""
+    address and by email, and each title's (selectors.copies_held)."""
     if bulk:
         return False
-    buyers = {"email address": Q(order__email__iexact=email)}
-    if placed_from:
-        buyers = {"address": Q(order__placed_from=placed_from), **buyers}
-    asked = [*buyers.values(), *(Q(publication=publication) for publication, _ in items)]
-    sums = OrderLine.objects.filter(
-        reduce(or_, asked), order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True
-    ).aggregate(**{f"held_{n}": Sum("quantity", filter=q, default=0) for n, q in enumerate(asked)})
-    held = list(sums.values())  # as asked: the buyers, then the titles
+    by_address, by_email, by_title = selectors.copies_held(placed_from=placed_from, email=email, publications=[p for p, _ in items])
+    buyers = {"address": by_address, "email address": by_email}
     copies = sum(quantity for _, quantity in items)
     limit = settings.HOLD_MAX_COPIES_PER_BUYER
-    for by, held_by_buyer in zip(buyers, held):
-        if held_by_buyer + copies > limit:
-            raise HoldLimitReached(by=by, held=held_by_buyer, limit=limit)
-    for (publication, quantity), held_for_title in zip(items, held[len(buyers) :]):
+    for by, held in buyers.items():
+        if held is not None and held + copies > limit:
+            raise HoldLimitReached(by=by, held=held, limit=limit)
+    for (publication, quantity), held_for_title in zip(items, by_title):
         share = max(1, int(settings.HOLD_MAX_SHARE * (publication.stock + held_for_title)))
         if held_for_title + quantity > share:
             return False
