@@ -196,6 +196,27 @@ def publication_for_api(raw: str) -> Publication:
 _by_ids = Prepared(lambda *ids: publication_list().order_by().filter(pk__in=ids), lambda index: -1 - index)
 
 
+def _no_books_isbn(index: int) -> str:
+    """The index-th valid ISBN that no book has (979-0 is for printed music), from NO_BOOKS_ISBN on."""
+    digits = f"979000000{index:03d}"
+    return digits + str(-sum(int(digit) * (3 if at % 2 else 1) for at, digit in enumerate(digits)) % 10)
+
+
+_by_isbns = Prepared(lambda *isbns: Publication.objects.filter(isbn__in=isbns).order_by(), _no_books_isbn)
+_locked = Prepared(lambda *ids: Publication.objects.select_for_update().filter(pk__in=ids).order_by("pk"), lambda index: -1 - index)
+
+
+def publications_by_isbn(isbns: list[str]) -> dict[str, Publication]:
+    """The publications with these ISBN-13s, by ISBN (missing ones left out)."""
+    return {publication.isbn: publication for publication in _by_isbns(*isbns)} if isbns else {}
+
+
+def publications_locked(ids: list[int]) -> list[Publication]:
+    """These publications as they are now, in pk order, their rows locked until the transaction
+    ends (in pk order, as everything that locks several of them does)."""
+    return _locked(*ids) if ids else []
+
+
 def publications_by_ids(ids: list[int]) -> list[Publication]:
     """Publications as lists show them, in the order of `ids` (missing ones left out)."""
     rows = {row.pk: row for row in _by_ids(*ids)} if ids else {}

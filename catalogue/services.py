@@ -2,14 +2,14 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+
+from shop.prepared import Prepared
 
 from . import comment_numbers
 from .cache import catalogue_changed, stock_changed
@@ -76,38 +76,36 @@ def stock_adjust(
     )
 
 
+_stock_locked = Prepared(
+    lambda *ids: Publication.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "stock", "slug"),
+    lambda index: -1 - index,
+)
+
+
 @transaction.atomic(savepoint=False)
 def stock_adjust_together(*, changes: list[tuple[Publication, int]], reason: str, order_number: str = "", by=None) -> list[StockMovement]:
     """An order's titles' stock changed as one, with a ledger row each: all of them or none,
     raising InsufficientStock for the first title (in pk order) short of copies.
 
-    Three statements whatever the number of titles (the rows locked and read in pk order, as
-    every order locks them; one guarded UPDATE; one INSERT), where stock_adjust takes five a
-    title: placing an order holds its titles' locks for fewer round trips. Without a savepoint
-    of its own, an error leaves the caller's transaction to be rolled back (its atomic block,
-    or a savepoint the caller made)."""
+    Three round trips whatever the number of titles (the rows locked and read in pk order, as
+    every order locks them; the guarded UPDATEs sent together; one INSERT), where stock_adjust
+    takes five a title: placing an order holds its titles' locks for fewer round trips. Without
+    a savepoint of its own, an error leaves the caller's transaction to be rolled back (its
+    atomic block, or a savepoint the caller made)."""
     changes = sorted(((publication, delta) for publication, delta in changes if delta), key=lambda change: change[0].pk)
     if not changes:
         return []
     for _, delta in changes:
         StockMovement.check_direction(reason=reason, delta=delta)
-    locked = Publication.objects.select_for_update().filter(pk__in=[publication.pk for publication, _ in changes]).order_by("pk")
-    current = {pk: (stock, slug) for pk, stock, slug in locked.values_list("pk", "stock", "slug")}
+    current = {pk: (stock, slug) for pk, stock, slug in _stock_locked.rows(*(publication.pk for publication, _ in changes))}
     for publication, delta in changes:
         stock = current[publication.pk][0]
         if stock + delta < 0:
             raise InsufficientStock(isbn=publication.isbn, available=stock, requested=-delta)
         if stock + delta > StockMovement.MAX_STOCK:
             raise ValidationError({"delta": f"Stock would be {stock + delta:,}: no more than {StockMovement.MAX_STOCK:,} copies."})
-    within = [  # as stock_adjust's: what the database re-checks, should a writer not have locked
-        Q(pk=publication.pk, stock__lte=StockMovement.MAX_STOCK - delta) if delta > 0 else Q(pk=publication.pk, stock__gte=-delta)
-        for publication, delta in changes
-    ]
-    rows = Publication.objects.filter(reduce(or_, within)).update(
-        stock=F("stock") + Case(*(When(pk=publication.pk, then=Value(delta)) for publication, delta in changes))
-    )
-    if rows != len(changes):
-        raise RuntimeError(f"Stock changed under its lock: {rows} of {len(changes)} titles updated")
+    if _stock_moved([(publication.pk, delta) for publication, delta in changes]) != len(changes):
+        raise RuntimeError(f"Stock changed under its lock: not every one of {len(changes)} titles was updated")
     for publication, delta in changes:
         stock, slug = current[publication.pk]
         publication.stock = stock + delta
@@ -120,6 +118,19 @@ def stock_adjust_together(*, changes: list[tuple[Publication, int]], reason: str
         )
         for publication, delta in changes
     )
+
+
+def _stock_moved(deltas: list[tuple[int, int]]) -> int:
+    """Each (pk, delta) added to that publication's stock where it stays within 0 and MAX_STOCK,
+    as stock_adjust's guard has the database check it; how many rows were changed. One
+    statement sent once with every title's values (psycopg sends them in one round trip),
+    instead of an ORM UPDATE built for each order: a CASE over the titles took 1 ms to build."""
+    quote = connection.ops.quote_name
+    table, stock, pk = (quote(name) for name in (Publication._meta.db_table, Publication._meta.get_field("stock").column, Publication._meta.pk.column))
+    sql = f"UPDATE {table} SET {stock} = {stock} + %s WHERE {pk} = %s AND {stock} + %s BETWEEN 0 AND %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(delta, pk_value, delta, StockMovement.MAX_STOCK) for pk_value, delta in deltas])
+        return cursor.rowcount
 
 
 def comment_submit(

@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue import isbn as isbn_rules
-from catalogue.models import Publication, StockMovement
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import StockMovement
 from shop import signing
 from shop.api import FieldsOnce, SlugRelatedField
 from shop.ratelimits import limit
@@ -77,7 +78,7 @@ class OrderCreateSerializer(serializers.Serializer):
         quantities: dict[str, int] = {}
         for item in items:
             quantities[item["isbn"]] = quantities.get(item["isbn"], 0) + item["quantity"]
-        publications = Publication.objects.in_bulk(list(quantities), field_name="isbn")
+        publications = catalogue_selectors.publications_by_isbn(list(quantities))
         unknown = [f"No publication has ISBN {isbn}." for isbn in quantities if isbn not in publications]
         if unknown:
             raise serializers.ValidationError(unknown)

@@ -2,16 +2,15 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Upper
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from catalogue.models import Publication
 from shop.prepared import Prepared
 
 from . import working_days
@@ -60,24 +59,32 @@ def order_read_back(order: Order) -> Order:
 
 
 def _held_by(with_address: bool):
-    """The copies unpaid orders that hold their copies hold, summed in one row: by the buyer's
-    address (with_address), by their email (case aside, as iexact compares) and by each title."""
+    """The copies unpaid orders that hold their copies hold: of each title asked for, one row a
+    title, beside this buyer's by address (with_address) and by email (case aside, as iexact
+    compares). Each sum is a subquery of its own, so that each is found through its own index
+    (the title's lines, the address's orders), not by reading every line ever placed."""
+
+    def held(condition: Q):
+        return Coalesce(
+            Subquery(
+                OrderLine.objects.filter(condition, order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True)
+                .annotate(everything=Value(1))
+                .values("everything")  # grouped by a constant: one sum, whatever matches
+                .annotate(copies=Sum("quantity"))
+                .values("copies")
+                .order_by()
+            ),
+            0,
+        )
 
     def build(*values) -> QuerySet:
-        if with_address:
-            placed_from, email, *titles = values
-            buyers = [Q(order__placed_from=placed_from)]
-        else:
-            email, *titles = values
-            buyers = []
-        buyers.append(Q(Exact(Upper("order__email"), Upper(Value(email)))))
-        asked = [*buyers, *(Q(publication=title) for title in titles)]
+        placed_from, email, *titles = values if with_address else ("", *values)
+        buyers = {"by_address": held(Q(order__placed_from=placed_from))} if with_address else {}
+        buyers["by_email"] = held(Q(Exact(Upper("order__email"), Upper(Value(email)))))
         return (
-            OrderLine.objects.filter(reduce(or_, asked), order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True)
-            .annotate(everything=Value(1))
-            .values("everything")  # grouped by a constant: one row, whatever matches
-            .annotate(**{f"held_{n}": Sum("quantity", filter=q, default=0) for n, q in enumerate(asked)})
-            .values_list(*(f"held_{n}" for n in range(len(asked))))
+            Publication.objects.filter(pk__in=titles)
+            .annotate(held_for_title=held(Q(publication=OuterRef("pk"))), **buyers)
+            .values_list("pk", "held_for_title", *buyers)
             .order_by()
         )
 
@@ -93,10 +100,11 @@ def copies_held(*, placed_from: str, email: str, publications: list) -> tuple[in
     without one; for this email; for each publication), in one query compiled once a process."""
     titles = [publication.pk for publication in publications]
     if placed_from:
-        by_address, by_email, *by_title = _held_with_address.rows(placed_from, email, *titles)[0]
-        return by_address, by_email, by_title
-    by_email, *by_title = _held_without_address.rows(email, *titles)[0]
-    return None, by_email, by_title
+        rows = {pk: (by_title, by_address, by_email) for pk, by_title, by_address, by_email in _held_with_address.rows(placed_from, email, *titles)}
+    else:
+        rows = {pk: (by_title, None, by_email) for pk, by_title, by_email in _held_without_address.rows(email, *titles)}
+    _, by_address, by_email = next(iter(rows.values()))
+    return by_address, by_email, [rows[pk][0] for pk in titles]
 
 
 def order_for_token(number: str, token: str) -> Order | None:

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from catalogue import selectors as catalogue_selectors
 from catalogue import services as catalogue_services
 from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
@@ -259,10 +260,7 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
     # Prices, sale status and stock as they are now, read inside the transaction under the
     # publications' locks (in pk order, as every order takes them), so that two orders placed
     # at once see each other's holds.
-    fresh = {
-        publication.pk: publication
-        for publication in Publication.objects.select_for_update().filter(pk__in=[p.pk for p, _ in items]).order_by("pk")
-    }
+    fresh = {publication.pk: publication for publication in catalogue_selectors.publications_locked([p.pk for p, _ in items])}
     items = sorted(((fresh[publication.pk], quantity) for publication, quantity in items), key=lambda item: item[0].pk)
     if not_on_sale := rules.on_sale_errors(items):  # again, under the lock: a title may have just been withdrawn
         raise ValidationError({"items": not_on_sale})
