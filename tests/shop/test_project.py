@@ -147,3 +147,15 @@ def test_by_default_the_policy_admits_localstripes_stripe_js_instead(client):
 
     assert policy["script-src"] == "'self' http://127.0.0.1:8420"
     assert "https://js.stripe.com" not in str(policy)
+
+
+def test_loading_the_wsgi_application_compiles_the_email_validators_expressions_for_every_worker_it_forks():
+    checked = (
+        "import shop.wsgi; from django.core.validators import EmailValidator; from django.utils.functional import empty;"
+        "print(all(pattern._wrapped is not empty for pattern in (EmailValidator.user_regex, EmailValidator.domain_regex)))"
+    )
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, "DEBUG": "true"}
+
+    loaded = subprocess.run([sys.executable, "-c", checked], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    assert loaded.stdout.strip() == "True", loaded.stderr
