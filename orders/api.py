@@ -63,7 +63,7 @@ class OrderCreateSerializer(serializers.Serializer):
     # The codes are data staff edit, so the schema names where they are listed rather than
     # freezing today's as an enum that a client would hold against tomorrow's.
     delivery_method = SlugRelatedField(
-        slug_field="code", queryset=DeliveryMethod.objects.filter(active=True),
+        slug_field="code", queryset=DeliveryMethod.objects.filter(active=True), find=selectors.active_delivery_method,
         help_text="One of the codes GET /api/delivery-methods/?country=… lists for the delivery country "
         "(uk-standard, for instance).",
     )  # fmt: skip

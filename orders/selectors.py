@@ -58,6 +58,15 @@ def order_read_back(order: Order) -> Order:
     return order if getattr(order, "as_placed", False) else order_with_lines().get(pk=order.pk)
 
 
+_active_method = Prepared(lambda code: DeliveryMethod.objects.filter(active=True, code=code), lambda index: "\x01no such code")
+
+
+def active_delivery_method(code: str) -> DeliveryMethod | None:
+    """The delivery method an order may choose with this code, by a query compiled once a process."""
+    found = _active_method(code)
+    return found[0] if found else None
+
+
 def _held_by(with_address: bool):
     """The copies unpaid orders that hold their copies hold: of each title asked for, one row a
     title, beside this buyer's by address (with_address) and by email (case aside, as iexact

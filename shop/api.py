@@ -153,7 +153,13 @@ def _copy_to_bind(field):
 class SlugRelatedField(serializers.SlugRelatedField):
     """DRF's SlugRelatedField, refusing NUL characters (which PostgreSQL cannot store or compare)
     and anything longer than the slug's column, with a field message instead of letting them
-    reach the query; the schema says the length (ShopSlugFieldExtension)."""
+    reach the query; the schema says the length (ShopSlugFieldExtension). With `find` (a slug's
+    object from the queryset, or None; a shop.prepared query, say), that looks it up instead of
+    a query built for every request."""
+
+    def __init__(self, *args, find=None, **kwargs):
+        self.find = find
+        super().__init__(*args, **kwargs)
 
     @property
     def max_length(self) -> int | None:
@@ -165,7 +171,12 @@ class SlugRelatedField(serializers.SlugRelatedField):
             raise serializers.ValidationError("Null characters are not allowed.")
         if isinstance(data, str) and self.max_length and len(data) > self.max_length:
             raise serializers.ValidationError(f"At most {self.max_length} characters.")
-        return super().to_internal_value(data)
+        if self.find is None or not isinstance(data, str | int):
+            return super().to_internal_value(data)
+        found = self.find(str(data))
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return found
 
 
 class ShopSlugFieldExtension(OpenApiSerializerFieldExtension):
