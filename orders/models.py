@@ -53,14 +53,6 @@ class DeliveryZone(models.Model):
     def __str__(self):
         return self.name
 
-    @classmethod
-    def for_country(cls, country: str) -> "DeliveryZone | None":
-        zones = list(cls.objects.all())
-        for zone in zones:
-            if not zone.rest_of_world and country in [c.code for c in zone.countries]:
-                return zone
-        return next((zone for zone in zones if zone.rest_of_world), None)
-
 
 class DeliveryMethod(models.Model):
     code = models.SlugField(max_length=30, unique=True)

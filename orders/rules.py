@@ -22,7 +22,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from localflavor.gb.forms import GBPostcodeField
 
-from .models import DeliveryMethod, DeliveryZone, Order
+from . import selectors
+from .models import DeliveryMethod, Order
 
 MAX_LINES = 30
 MINIMUM_CARD_PAYMENT = Decimal("0.30")
@@ -71,7 +72,7 @@ def on_sale_errors(items) -> list[ValidationError]:
 
 def method_error(method: DeliveryMethod, country: str) -> ValidationError | None:
     """None if `method` delivers to `country`; else the error, naming the methods that do."""
-    zone = DeliveryZone.for_country(country)
+    zone = selectors.delivery_zone_for(country)
     if zone is not None and method.zone_id == zone.pk:
         return None
     choices = ", ".join(zone.methods.filter(active=True).values_list("code", flat=True)) if zone else "none"

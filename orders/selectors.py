@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce, StrIndex, Upper
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -56,6 +56,23 @@ def order_read_back(order: Order) -> Order:
     """The order as order_with_lines() reads it: itself when placed in this request
     (order_as_placed), otherwise read again."""
     return order if getattr(order, "as_placed", False) else order_with_lines().get(pk=order.pk)
+
+
+# A zone's countries are stored as their two-letter codes joined by commas ("GB,IE"), so a code
+# found in them is one of them.
+_zone_for = Prepared(
+    lambda country: DeliveryZone.objects.annotate(listed_at=StrIndex("countries", Value(country)))
+    .filter(Q(rest_of_world=False, listed_at__gt=0) | Q(rest_of_world=True))
+    .order_by("rest_of_world", "name")[:1],
+    lambda index: "\x01\x01",
+)
+
+
+def delivery_zone_for(country) -> DeliveryZone | None:
+    """The zone that lists the country (ISO 3166 code), or else the rest-of-the-world zone, if
+    any: by a query compiled once a process."""
+    found = _zone_for(str(country))
+    return found[0] if found else None
 
 
 _active_method = Prepared(lambda code: DeliveryMethod.objects.filter(active=True, code=code), lambda index: "\x01no such code")
@@ -147,7 +164,7 @@ def delivery_methods(*, country: str | None = None):
     methods = DeliveryMethod.objects.filter(active=True).select_related("zone").order_by("zone_id", "position", "price")
     if country is None:
         return methods
-    zone = DeliveryZone.for_country(country)
+    zone = delivery_zone_for(country)
     return methods.filter(zone=zone) if zone else methods.none()
 
 
