@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, StrIndex, Upper
+from django.db.models.functions import Coalesce, Concat, StrIndex, Upper
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -58,20 +58,20 @@ def order_read_back(order: Order) -> Order:
     return order if getattr(order, "as_placed", False) else order_with_lines().get(pk=order.pk)
 
 
-# A zone's countries are stored as their two-letter codes joined by commas ("GB,IE"), so a code
-# found in them is one of them.
+# A zone's countries are stored as their codes joined by commas ("GB,IE"): a code is listed
+# where ",GB," is found in ",GB,IE,".
 _zone_for = Prepared(
-    lambda country: DeliveryZone.objects.annotate(listed_at=StrIndex("countries", Value(country)))
+    lambda listed: DeliveryZone.objects.annotate(listed_at=StrIndex(Concat(Value(","), "countries", Value(",")), Value(listed)))
     .filter(Q(rest_of_world=False, listed_at__gt=0) | Q(rest_of_world=True))
     .order_by("rest_of_world", "name")[:1],
-    lambda index: "\x01\x01",
+    lambda index: ",\x01,",
 )
 
 
 def delivery_zone_for(country) -> DeliveryZone | None:
     """The zone that lists the country (ISO 3166 code), or else the rest-of-the-world zone, if
     any: by a query compiled once a process."""
-    found = _zone_for(str(country))
+    found = _zone_for(f",{country},")
     return found[0] if found else None
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from orders.models import DeliveryMethod
+from orders import selectors
+from orders.models import DeliveryMethod, DeliveryZone
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,14 @@ def test_a_country_no_zone_lists_gets_the_rest_of_the_worlds_methods(api):
 
     assert codes == list(DeliveryMethod.objects.filter(zone__rest_of_world=True, active=True).values_list("code", flat=True))
     assert codes and "uk-standard" not in codes
+
+
+def test_a_zone_is_found_by_a_whole_code_it_lists_and_never_by_part_of_one():
+    islands = DeliveryZone.objects.create(code="islands", name="Islands", countries=["AG", "BF", "KI"])
+    rest_of_world = DeliveryZone.objects.get(rest_of_world=True)
+
+    assert [selectors.delivery_zone_for(code) for code in ("AG", "BF", "KI")] == [islands] * 3
+    assert [selectors.delivery_zone_for(code) for code in ("GB", "G", "G,B", "E", "")] == [DeliveryZone.objects.get(code="uk")] + [rest_of_world] * 4
 
 
 def test_without_a_country_every_active_method_is_listed(api):
