@@ -186,15 +186,16 @@ def test_an_order_of_three_titles_takes_as_many_statements_as_an_order_of_one(ap
 
     def statements(*items):
         with CaptureQueriesContext(connection) as captured:
-            assert place(api, order_body(*items), HTTP_X_FORWARDED_FOR="").status_code == 201
+            assert place(api, order_body(*items)).status_code == 201
         return [query["sql"] for query in captured.captured_queries]
 
     one = statements((titles[0].isbn, 1))
     three = statements(*((title.isbn, 2) for title in titles))
 
     assert len(three) == len(one), "\n".join(three)
-    # The method, titles and zones; under the lock: titles, holds, order, stock (3), lines,
-    # history; then the PaymentIntent's row and the order's. No read back.
+    # The method, titles and zones; a transaction's two ends (savepoints here) and, under the
+    # lock, titles, holds, order, stock (3), lines, history; then the PaymentIntent's row and
+    # the order's. No read back.
     assert len(one) == 15, "\n".join(one)
 
 
