@@ -29,8 +29,16 @@ SEARCHED_FIELDS = ["title", "subtitle", "summary", "authors", "key_findings"]
 # The search column is the database's own (catalogue migration 0004), unknown to the model.
 _TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
 _VECTOR = '"catalogue_publication"."search_vector"'
+
+
+def _no_books_isbn(index: int) -> str:
+    """The index-th valid ISBN that no book has (979-0 is for printed music)."""
+    digits = f"979000000{index:03d}"
+    return digits + str(-sum(int(digit) * (3 if at % 2 else 1) for at, digit in enumerate(digits)) % 10)
+
+
 # A valid ISBN no book has: what prepared reads by ISBN are compiled with (shop.prepared).
-NO_BOOKS_ISBN = "9790000000001"
+NO_BOOKS_ISBN = _no_books_isbn(0)
 
 
 def publication_search(queryset: QuerySet, term: str) -> QuerySet:
@@ -194,12 +202,6 @@ def publication_for_api(raw: str) -> Publication:
 
 
 _by_ids = Prepared(lambda *ids: publication_list().order_by().filter(pk__in=ids), lambda index: -1 - index)
-
-
-def _no_books_isbn(index: int) -> str:
-    """The index-th valid ISBN that no book has (979-0 is for printed music), from NO_BOOKS_ISBN on."""
-    digits = f"979000000{index:03d}"
-    return digits + str(-sum(int(digit) * (3 if at % 2 else 1) for at, digit in enumerate(digits)) % 10)
 
 
 _by_isbns = Prepared(lambda *isbns: Publication.objects.filter(isbn__in=isbns).order_by(), _no_books_isbn)

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -48,32 +47,11 @@ def stock_adjust(
     order_number: str = "",
     note: str = "",
 ) -> StockMovement:
-    """Change stock by `delta` and write the ledger row, or raise InsufficientStock.
-
-    The conditional UPDATE is what keeps stock from going below zero under any concurrency:
-    the database re-checks `stock >= -delta` on the row as it locks it, so of two writers
-    racing for the last copy exactly one matches."""
-    StockMovement.check_direction(reason=reason, delta=delta)
-    within = {"stock__lte": StockMovement.MAX_STOCK - delta} if delta > 0 else {"stock__gte": -delta}
-    rows = Publication.objects.filter(pk=publication.pk, **within).update(stock=F("stock") + delta)
-    current, slug = Publication.objects.values_list("stock", "slug").get(pk=publication.pk)
-    if not rows and delta > 0:
-        raise ValidationError({"delta": f"Stock would be {current + delta:,}: no more than {StockMovement.MAX_STOCK:,} copies."})
-    if not rows:
-        raise InsufficientStock(isbn=publication.isbn, available=current, requested=-delta)
-    publication.stock = current
-    stock_changed(slug)
-    if current == 0 or current == delta:  # in stock <-> out of stock: what readers see changed
-        catalogue_changed()
-    return StockMovement.objects.create(
-        publication=publication,
-        delta=delta,
-        reason=reason,
-        note=note,
-        order_number=order_number,
-        stock_after=current,
-        created_by=by,
-    )
+    """Change one publication's stock by `delta` and write the ledger row, or raise
+    InsufficientStock (or a ValidationError above MAX_STOCK): stock_adjust_together with one change."""
+    StockMovement.check_direction(reason=reason, delta=delta)  # a delta of 0 too, which stock_adjust_together passes over
+    [movement] = stock_adjust_together(changes=[(publication, delta)], reason=reason, by=by, order_number=order_number, note=note)
+    return movement
 
 
 _stock_locked = Prepared(
@@ -83,21 +61,27 @@ _stock_locked = Prepared(
 
 
 @transaction.atomic(savepoint=False)
-def stock_adjust_together(*, changes: list[tuple[Publication, int]], reason: str, order_number: str = "", by=None) -> list[StockMovement]:
-    """An order's titles' stock changed as one, with a ledger row each: all of them or none,
-    raising InsufficientStock for the first title (in pk order) short of copies.
+def stock_adjust_together(
+    *, changes: list[tuple[Publication, int]], reason: str, order_number: str = "", by=None, note: str = "", locked: bool = False
+) -> list[StockMovement]:
+    """Titles' stock changed as one (an order's), with a ledger row each: all of them or none,
+    raising InsufficientStock for the first title (in pk order) short of copies, or a
+    ValidationError for one that would go above MAX_STOCK.
 
     Three round trips whatever the number of titles (the rows locked and read in pk order, as
-    every order locks them; the guarded UPDATEs sent together; one INSERT), where stock_adjust
-    takes five a title: placing an order holds its titles' locks for fewer round trips. Without
-    a savepoint of its own, an error leaves the caller's transaction to be rolled back (its
-    atomic block, or a savepoint the caller made)."""
+    every order locks them; the guarded UPDATEs sent together; one INSERT); two when the caller
+    has locked and read them in this transaction already (`locked`: catalogue.selectors.
+    publications_locked) and their stock is the one read then. Every check is made before
+    anything is written, so an error leaves the caller's transaction as it was."""
     changes = sorted(((publication, delta) for publication, delta in changes if delta), key=lambda change: change[0].pk)
     if not changes:
         return []
     for _, delta in changes:
         StockMovement.check_direction(reason=reason, delta=delta)
-    current = {pk: (stock, slug) for pk, stock, slug in _stock_locked.rows(*(publication.pk for publication, _ in changes))}
+    if locked:
+        current = {publication.pk: (publication.stock, publication.slug) for publication, _ in changes}
+    else:
+        current = {pk: (stock, slug) for pk, stock, slug in _stock_locked.rows(*(publication.pk for publication, _ in changes))}
     for publication, delta in changes:
         stock = current[publication.pk][0]
         if stock + delta < 0:
@@ -114,8 +98,9 @@ def stock_adjust_together(*, changes: list[tuple[Publication, int]], reason: str
             catalogue_changed()
     return StockMovement.objects.bulk_create(
         StockMovement(
-            publication=publication, delta=delta, reason=reason, order_number=order_number, stock_after=publication.stock, created_by=by
-        )
+            publication=publication, delta=delta, reason=reason, note=note, order_number=order_number, stock_after=publication.stock,
+            created_by=by,
+        )  # fmt: skip
         for publication, delta in changes
     )
 

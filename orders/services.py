@@ -291,7 +291,8 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
     )
     if holds_stock:
         catalogue_services.stock_adjust_together(
-            changes=[(line.publication, -line.quantity) for line in quote.lines], reason=StockMovement.Reason.SALE, order_number=order.number
+            changes=[(line.publication, -line.quantity) for line in quote.lines], reason=StockMovement.Reason.SALE, order_number=order.number,
+            locked=True,  # read under their locks above
         )  # fmt: skip
     lines = OrderLine.objects.bulk_create(
         OrderLine(
