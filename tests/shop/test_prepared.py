@@ -83,3 +83,34 @@ def test_a_prepared_query_gives_the_instances_its_queryset_gives_every_field_con
     assert [type(getattr(prepared, name)) for name in read] == [type(getattr(queried, name)) for name in read]
     assert prepared.comment_count == queried.comment_count == 1
     assert getattr(prepared, "topic_slugs", None) == getattr(queried, "topic_slugs", None)  # PostgreSQL reads them beside the row
+
+
+def test_a_prepared_instance_is_one_loaded_from_the_database_that_loads_what_it_did_not_read_when_asked():
+    publication = PublicationFactory(summary="What the list does not read.", price=Decimal("9.50"))
+
+    (prepared,) = publications_by_ids([publication.pk])
+
+    assert not prepared._state.adding and prepared._state.db == "default"
+    assert "summary" in prepared.get_deferred_fields()
+    assert prepared.summary == "What the list does not read."  # loaded now
+    prepared.title = "Renamed"
+    prepared.save(update_fields=["title"])
+    assert Publication.objects.get(pk=publication.pk).title == "Renamed" and Publication.objects.count() == 1
+
+
+def test_while_something_listens_for_a_models_instances_being_made_a_prepared_read_makes_them_as_django_does():
+    from django.db.models.signals import post_init
+
+    made = []
+
+    def listen(sender, instance, **kwargs):
+        made.append(instance.pk)
+
+    publications = [PublicationFactory() for _ in range(2)]
+    post_init.connect(listen, sender=Publication)
+    try:
+        publications_by_ids([publication.pk for publication in publications])
+    finally:
+        post_init.disconnect(listen, sender=Publication)
+
+    assert sorted(made) == sorted(publication.pk for publication in publications)
