@@ -378,3 +378,28 @@ def test_a_receipt_cuts_each_font_down_from_the_latin_cut_when_it_can_and_decode
     # The reader's name is in the regular font only: in Greek letters, that one is cut from the whole font.
     assert cut_from == [regular if name == LATIN_NAME else whole_regular, bold]
     assert decoded == [] and name in text_of(drawn)
+
+
+def test_a_receipt_too_long_for_a_page_goes_on_under_the_headings_again_and_never_splits_a_line(api, stripe_emulator):
+    titles = [
+        PublicationFactory(title=f"Report {n:02d}: a title long enough to wrap onto a second line of its cell", price=Decimal("5.00"), stock=5)
+        for n in range(30)
+    ]
+    body = order_body(*((title.isbn, 1) for title in titles))
+    body["bulk"] = True
+    placed = api.post("/api/orders/", body, format="json")
+    assert placed.status_code == 201, placed.json()
+    order = paid_by_card(placed.json()["number"])
+
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() for page in PdfReader(BytesIO(pdf.receipt_pdf(order.receipt))).pages]
+
+    assert len(pages) >= 2
+    assert all(re.search(r"Publication\s+Copies\s+Unit price\s+VAT rate\s+Amount", page) for page in pages[:-1])
+    for n, title in enumerate(titles):
+        on = [page for page in pages if f"ISBN {title.isbn_display}" in page]
+        assert len(on) == 1 and f"Report {n:02d}:" in on[0] and "its cell" in on[0].split(f"Report {n:02d}:")[1]
+    assert f"Total paid: £{order.total}" in pages[-1]
