@@ -14,7 +14,7 @@ from orders import gateway, pdf, receipts, services
 from orders.models import CreditNote, Order, OutboxEntry, Receipt
 from tests.factories import PublicationFactory
 from tests.payments import order_body, paid_by_card, payment_method
-from tests.pdfs import text_of
+from tests.pdfs import pages_of, text_of
 from worker import services as worker_services
 
 pytestmark = pytest.mark.django_db
@@ -391,11 +391,7 @@ def test_a_receipt_too_long_for_a_page_goes_on_under_the_headings_again_and_neve
     assert placed.status_code == 201, placed.json()
     order = paid_by_card(placed.json()["number"])
 
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    pages = [page.extract_text() for page in PdfReader(BytesIO(pdf.receipt_pdf(order.receipt))).pages]
+    pages = pages_of(pdf.receipt_pdf(order.receipt))
 
     assert len(pages) >= 2
     assert all(re.search(r"Publication\s+Copies\s+Unit price\s+VAT rate\s+Amount", page) for page in pages[:-1])
