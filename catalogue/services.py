@@ -8,9 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from shop.prepared import Prepared
-
-from . import comment_numbers
+from . import comment_numbers, selectors
 from .cache import catalogue_changed, stock_changed
 from .errors import InsufficientStock
 from .models import Comment, PriceChange, Publication, StockMovement
@@ -54,12 +52,6 @@ def stock_adjust(
     return movement
 
 
-_stock_locked = Prepared(
-    lambda *ids: Publication.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "stock", "slug"),
-    lambda index: -1 - index,
-)
-
-
 @transaction.atomic(savepoint=False)
 def stock_adjust_together(
     *, changes: list[tuple[Publication, int]], reason: str, order_number: str = "", by=None, note: str = "", locked: bool = False
@@ -78,10 +70,8 @@ def stock_adjust_together(
         return []
     for _, delta in changes:
         StockMovement.check_direction(reason=reason, delta=delta)
-    if locked:
-        current = {publication.pk: (publication.stock, publication.slug) for publication, _ in changes}
-    else:
-        current = {pk: (stock, slug) for pk, stock, slug in _stock_locked.rows(*(publication.pk for publication, _ in changes))}
+    read = [publication for publication, _ in changes] if locked else selectors.publications_locked([p.pk for p, _ in changes])
+    current = {publication.pk: (publication.stock, publication.slug) for publication in read}
     for publication, delta in changes:
         stock = current[publication.pk][0]
         if stock + delta < 0:
