@@ -173,13 +173,13 @@ class PublicationAdmin(ChangesCatalogue, ImportExportModelAdmin):
     search_fields = ["title", "subtitle"]
     search_help_text = "Words of the title, subtitle, authors, summary or findings, or an ISBN in any format (ISBN-10 or -13, with or without hyphens)."
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["stock", "ledger_link", "created", "updated"]
+    readonly_fields = ["stock", "held", "ledger_link", "created", "updated"]
     filter_horizontal = ["topics"]
     date_hierarchy = "published"
     inlines = [AddStockMovementInline, StockLedgerInline, PriceHistoryInline]
     fieldsets = [
         (None, {"fields": ["isbn", "title", "subtitle", "slug", "authors", "topics", "published", "pages", "cover"]}),
-        ("Sale", {"fields": ["price", "on_sale", "stock", "reorder_level", "ledger_link"]}),
+        ("Sale", {"fields": ["price", "on_sale", "stock", "held", "reorder_level", "ledger_link"]}),
         ("Content", {"fields": ["summary", "key_findings", "policy_implications"]}),
         ("Record", {"fields": ["created", "updated"], "classes": ["collapse"]}),
     ]

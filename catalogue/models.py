@@ -65,6 +65,9 @@ class Publication(models.Model):
     )
     cover = models.ImageField(upload_to="covers/", blank=True)
     stock = models.PositiveIntegerField(default=0, editable=False)
+    # Of the copies out of stock, those held by unpaid orders (the hold policy's share of a
+    # title): moved with the stock as an order takes or returns them, and let go when it is paid.
+    held = models.PositiveIntegerField("held by unpaid orders", default=0, db_default=0, editable=False)
     reorder_level = models.PositiveIntegerField(
         default=10, help_text="At or under this many copies the publication counts as low on stock."
     )
@@ -90,17 +93,17 @@ class Publication(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        # The stock column belongs to the ledger (services.stock_adjust). An ordinary save of
-        # an existing row must not write back a stock figure read earlier: that would undo
-        # a sale made in between.
+        # The stock and held columns belong to the ledger (services.stock_adjust_together). An
+        # ordinary save of an existing row must not write back figures read earlier: that would
+        # undo a sale made in between.
         if self._state.adding:
-            if self.stock != 0:
+            if self.stock != 0 or self.held != 0:
                 raise ValueError("A new publication starts with no stock; add copies with stock_adjust.")
         elif kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "stock"
+                if not field.primary_key and field.name not in ("stock", "held")
             ]
         super().save(*args, **kwargs)
 

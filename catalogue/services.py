@@ -54,11 +54,20 @@ def stock_adjust(
 
 @transaction.atomic(savepoint=False)
 def stock_adjust_together(
-    *, changes: list[tuple[Publication, int]], reason: str, order_number: str = "", by=None, note: str = "", locked: bool = False
+    *,
+    changes: list[tuple[Publication, int]],
+    reason: str,
+    order_number: str = "",
+    by=None,
+    note: str = "",
+    locked: bool = False,
+    held: bool = False,
 ) -> list[StockMovement]:
     """Titles' stock changed as one (an order's), with a ledger row each: all of them or none,
     raising InsufficientStock for the first title (in pk order) short of copies, or a
-    ValidationError for one that would go above MAX_STOCK.
+    ValidationError for one that would go above MAX_STOCK. With `held`, the copies move between
+    stock and the unpaid orders' holds (Publication.held): an unpaid order taking them or
+    giving them back.
 
     Three round trips whatever the number of titles (the rows locked and read in pk order, as
     every order locks them; the guarded UPDATEs sent together; one INSERT); two when the caller
@@ -71,18 +80,20 @@ def stock_adjust_together(
     for _, delta in changes:
         StockMovement.check_direction(reason=reason, delta=delta)
     read = [publication for publication, _ in changes] if locked else selectors.publications_locked([p.pk for p, _ in changes])
-    current = {publication.pk: (publication.stock, publication.slug) for publication in read}
+    current = {publication.pk: (publication.stock, publication.slug, publication.held) for publication in read}
     for publication, delta in changes:
         stock = current[publication.pk][0]
         if stock + delta < 0:
             raise InsufficientStock(isbn=publication.isbn, available=stock, requested=-delta)
         if stock + delta > StockMovement.MAX_STOCK:
             raise ValidationError({"delta": f"Stock would be {stock + delta:,}: no more than {StockMovement.MAX_STOCK:,} copies."})
-    if _stock_moved([(publication.pk, delta) for publication, delta in changes]) != len(changes):
+    if _stock_moved([(publication.pk, delta, -delta if held else 0) for publication, delta in changes]) != len(changes):
         raise RuntimeError(f"Stock changed under its lock: not every one of {len(changes)} titles was updated")
     for publication, delta in changes:
-        stock, slug = current[publication.pk]
+        stock, slug, _ = current[publication.pk]
         publication.stock = stock + delta
+        if held:
+            publication.held = current[publication.pk][2] - delta
         stock_changed(slug)
         if publication.stock == 0 or stock == 0:  # in stock <-> out of stock: what readers see changed
             catalogue_changed()
@@ -95,17 +106,27 @@ def stock_adjust_together(
     )
 
 
-def _stock_moved(deltas: list[tuple[int, int]]) -> int:
-    """Each (pk, delta) added to that publication's stock where it stays within 0 and MAX_STOCK,
-    as stock_adjust's guard has the database check it; how many rows were changed. One
-    statement sent once with every title's values (psycopg sends them in one round trip),
-    instead of an ORM UPDATE built for each order: a CASE over the titles took 1 ms to build."""
+def _stock_moved(deltas: list[tuple[int, int, int]]) -> int:
+    """Each (pk, delta, held) added to that publication's stock and held copies where the stock
+    stays within 0 and MAX_STOCK and the held copies at 0 or more, as stock_adjust's guard has
+    the database check it; how many rows were changed. One statement sent once with every
+    title's values (psycopg sends them in one round trip), instead of an ORM UPDATE built for
+    each order: a CASE over the titles took 1 ms to build."""
     quote = connection.ops.quote_name
-    table, stock, pk = (quote(name) for name in (Publication._meta.db_table, Publication._meta.get_field("stock").column, Publication._meta.pk.column))
-    sql = f"UPDATE {table} SET {stock} = {stock} + %s WHERE {pk} = %s AND {stock} + %s BETWEEN 0 AND %s"
+    table, stock, held, pk = (
+        quote(name) for name in (Publication._meta.db_table, *(Publication._meta.get_field(f).column for f in ("stock", "held")), Publication._meta.pk.column)
+    )  # fmt: skip
+    sql = f"UPDATE {table} SET {stock} = {stock} + %s, {held} = {held} + %s WHERE {pk} = %s AND {stock} + %s BETWEEN 0 AND %s AND {held} + %s >= 0"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(delta, pk_value, delta, StockMovement.MAX_STOCK) for pk_value, delta in deltas])
+        cursor.executemany(sql, [(delta, more, pk_value, delta, StockMovement.MAX_STOCK, more) for pk_value, delta, more in deltas])
         return cursor.rowcount
+
+
+def holds_paid(*, copies: list[tuple[int, int]]) -> None:
+    """An unpaid order that held its copies is paid: (publication pk, quantity) no longer held
+    (they stay out of stock, sold). Updated in pk order, as every change to several titles is."""
+    if _stock_moved([(pk, 0, -quantity) for pk, quantity in sorted(copies)]) != len(copies):
+        raise RuntimeError(f"Held copies out of step: not every one of {len(copies)} titles held what the order held")
 
 
 def comment_submit(

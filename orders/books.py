@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -57,6 +57,7 @@ def books_check(*, grace: timedelta = timedelta(minutes=10)) -> Books:
     problems = [
         *_stock_matches_ledger(),
         *_orders_hold_their_copies(),
+        *_titles_count_what_unpaid_orders_hold(),
         *_owed_messages_sent(now - grace),
         *_nothing_stuck(now - grace),
         *_documents_issued(),
@@ -125,6 +126,15 @@ def _orders_hold_their_copies():
                 f"{statuses.get(number, 'unknown order')} order should hold {ordered[number, isbn]} of {isbn}, "
                 f"the ledger took {taken[number, isbn]}",
             )  # fmt: skip
+
+
+def _titles_count_what_unpaid_orders_hold():
+    """A title's held copies (what the hold policy reads) are those its unpaid orders hold."""
+    holding = OrderLine.objects.filter(publication=OuterRef("pk"), order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True)
+    held = holding.annotate(everything=Value(1)).values("everything").annotate(copies=Sum("quantity")).values("copies").order_by()
+    counted = Publication.objects.annotate(copies=Coalesce(Subquery(held), 0)).exclude(held=F("copies"))
+    for isbn, said, copies in counted.order_by("isbn").values_list("isbn", "held", "copies"):
+        yield Problem("held", isbn, f"counts {said} copies held, but its unpaid orders hold {copies}")
 
 
 def _owed_messages_sent(before):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -166,6 +167,9 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total=models.F("subtotal") + models.F("delivery")), name="order_total_is_subtotal_plus_delivery"),
         ]
+        # A buyer's orders by email, case aside: the copies their unpaid orders hold
+        # (selectors.copies_held), read on every order placed.
+        indexes = [models.Index(Upper("email"), name="order_email_case_blind")]
         permissions = [("export_finance_reports", "Can export finance reports")]
 
     def __str__(self):

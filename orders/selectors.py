@@ -85,10 +85,10 @@ def active_delivery_method(code: str) -> DeliveryMethod | None:
 
 
 def _held_by(with_address: bool):
-    """The copies unpaid orders that hold their copies hold: of each title asked for, one row a
-    title, beside this buyer's by address (with_address) and by email (case aside, as iexact
-    compares). Each sum is a subquery of its own, so that each is found through its own index
-    (the title's lines, the address's orders), not by reading every line ever placed."""
+    """The copies unpaid orders that hold their copies hold for this buyer, by address
+    (with_address) and by email (case aside, as iexact compares): one row. Each sum is found
+    through its own index (the address's orders, the email's), whatever the number of unpaid
+    orders; a title's held copies are on its row (Publication.held)."""
 
     def held(condition: Q):
         return Coalesce(
@@ -104,18 +104,14 @@ def _held_by(with_address: bool):
         )
 
     def build(*values) -> QuerySet:
-        placed_from, email, *titles = values if with_address else ("", *values)
+        placed_from, email, title = values if with_address else ("", *values)
         buyers = {"by_address": held(Q(order__placed_from=placed_from))} if with_address else {}
         buyers["by_email"] = held(Q(Exact(Upper("order__email"), Upper(Value(email)))))
-        return (
-            Publication.objects.filter(pk__in=titles)
-            .annotate(held_for_title=held(Q(publication=OuterRef("pk"))), **buyers)
-            .values_list("pk", "held_for_title", *buyers)
-            .order_by()
-        )
+        # A row to hang the sums on: one of the titles ordered, which the order has locked.
+        return Publication.objects.filter(pk=title).annotate(**buyers).values_list(*buyers).order_by()
 
     strings = 2 if with_address else 1
-    return Prepared(build, lambda index: f"placeholder-{index}" if index < strings else -1 - index)
+    return Prepared(build, lambda index: f"placeholder-{index}" if index < strings else -1)
 
 
 _held_with_address, _held_without_address = _held_by(True), _held_by(False)
@@ -123,14 +119,14 @@ _held_with_address, _held_without_address = _held_by(True), _held_by(False)
 
 def copies_held(*, placed_from: str, email: str, publications: list) -> tuple[int | None, int, list[int]]:
     """Copies held by unpaid orders that hold their copies: (placed from this address, or None
-    without one; for this email; for each publication), in one query compiled once a process."""
-    titles = [publication.pk for publication in publications]
+    without one; for this email; for each publication, as its row says), in one query compiled
+    once a process."""
+    title = publications[0].pk
     if placed_from:
-        rows = {pk: (by_title, by_address, by_email) for pk, by_title, by_address, by_email in _held_with_address.rows(placed_from, email, *titles)}
+        [(by_address, by_email)] = _held_with_address.rows(placed_from, email, title)
     else:
-        rows = {pk: (by_title, None, by_email) for pk, by_title, by_email in _held_without_address.rows(email, *titles)}
-    _, by_address, by_email = next(iter(rows.values()))
-    return by_address, by_email, [rows[pk][0] for pk in titles]
+        by_address, [(by_email,)] = None, _held_without_address.rows(email, title)
+    return by_address, by_email, [publication.held for publication in publications]
 
 
 def order_for_token(number: str, token: str) -> Order | None:

@@ -237,8 +237,8 @@ def _holds_copies(*, email: str, placed_from: str, items, bulk: bool) -> bool:
     """Whether a new order may hold its copies now (the hold policy), or raises HoldLimitReached
     when this buyer already holds what one buyer may.
 
-    One query sums the copies held by unpaid orders that hold their copies: this buyer's, by
-    address and by email, and each title's (selectors.copies_held)."""
+    One query sums the copies this buyer's unpaid orders hold, by address and by email; each
+    title's are on its row, read under its lock (selectors.copies_held)."""
     if bulk:
         return False
     by_address, by_email, by_title = selectors.copies_held(placed_from=placed_from, email=email, publications=[p for p, _ in items])
@@ -293,6 +293,7 @@ def _order_create(*, email, address, delivery_method, items, idempotency_key, fi
         catalogue_services.stock_adjust_together(
             changes=[(line.publication, -line.quantity) for line in quote.lines], reason=StockMovement.Reason.SALE, order_number=order.number,
             locked=True,  # read under their locks above
+            held=True,
         )  # fmt: skip
     lines = OrderLine.objects.bulk_create(
         OrderLine(
@@ -316,7 +317,7 @@ def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
     if order.holds_stock:
         catalogue_services.stock_adjust_together(
             changes=[(line.publication, line.quantity) for line in order.lines.select_related("publication")],
-            reason=StockMovement.Reason.CANCELLATION, order_number=order.number, by=by,
+            reason=StockMovement.Reason.CANCELLATION, order_number=order.number, by=by, held=True,
         )  # fmt: skip
     return order
 
@@ -403,6 +404,9 @@ def _payment_apply(*, intent: gateway.Intent, source: str, facts: PaymentFacts) 
         order.save(update_fields=["stripe_charge"])
     if order.status == Order.Status.PENDING_PAYMENT and order.holds_stock:
         _paid(order, note=f"Payment {intent.id} ({source})", facts=facts)
+        # Sold: no longer held by an unpaid order. Last, so the titles' rows stay locked only
+        # until this commits.
+        catalogue_services.holds_paid(copies=list(order.lines.values_list("publication_id", "quantity")))
         return order
     if order.refunds.exists():
         return order  # a late payment already being refunded

@@ -53,6 +53,13 @@ def test_stock_changed_outside_the_ledger_is_named(sent_paid_order, seed):
     assert problems() == ["stock: 9781909029088: stock is 99 but the ledger adds up to 48"]
 
 
+def test_a_title_counting_other_copies_held_than_its_unpaid_orders_hold_is_named(api, stripe_emulator, seed):
+    api.post("/api/orders/", order_body((seed.isbn, 3)), format="json")
+    Publication.objects.filter(pk=seed.pk).update(held=1)
+
+    assert problems() == ["held: 9781909029088: counts 1 copies held, but its unpaid orders hold 3"]
+
+
 def test_a_cancelled_order_still_holding_its_copies_is_named(sent_paid_order):
     Order.objects.filter(pk=sent_paid_order.pk).update(status=Order.Status.CANCELLED)
 

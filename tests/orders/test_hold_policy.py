@@ -1,13 +1,17 @@
 """The hold policy: unpaid orders cannot take a title off sale (attacker's finding 1), and a
 genuine bulk buyer still gets their copies (README, "Holding copies")."""
 
+import importlib
+
 import pytest
+from django.apps import apps
+from django.db import connection
 from rest_framework.test import APIClient
 
 from catalogue.models import Publication
 from orders import services
 from orders.books import books_check
-from orders.models import Order
+from orders.models import Order, OrderLine, new_order_number, new_order_token
 from tests.factories import PublicationFactory
 from tests.payments import order_body, payment_method
 
@@ -145,3 +149,72 @@ def test_a_bulk_order_is_capped_too(title, stripe_emulator):
 
     assert response.status_code == 201
     assert too_many.status_code == 400 and "At most 500 copies per order" in too_many.json()["items"][0]
+
+
+def test_a_titles_held_copies_are_its_unpaid_orders_until_each_is_paid_or_expires(title, stripe_emulator):
+    buyer = reader_at("198.51.100.70")
+    to_be_paid = order(buyer, title.isbn, 10, email="pays@example.org")
+    to_expire = order(reader_at("198.51.100.71"), title.isbn, 5, email="forgets@example.org")
+    title.refresh_from_db()
+    assert (title.stock, title.held) == (TITLE_COPIES - 15, 15)
+
+    pay(buyer, to_be_paid)
+    services.order_expire(order=Order.objects.get(number=to_expire.json()["number"]))
+
+    title.refresh_from_db()
+    assert (title.stock, title.held) == (TITLE_COPIES - 10, 0)  # 10 sold, 5 back on the shelf
+    assert books_check().balanced, books_check().problems
+
+
+def test_the_migration_that_adds_held_copies_counts_those_the_unpaid_orders_already_hold(title, stripe_emulator):
+    order(reader_at("198.51.100.72"), title.isbn, 4, email="one@example.org")
+    order(reader_at("198.51.100.73"), title.isbn, 60, email="bulk@example.org", bulk=True)  # holds nothing yet
+    Publication.objects.update(held=0)  # as the column comes in
+
+    importlib.import_module("orders.migrations.0020_buyers_found_by_email_and_titles_held_copies_counted").count_held(apps, None)
+
+    title.refresh_from_db()
+    assert title.held == 4
+    assert books_check().balanced, books_check().problems
+
+
+def _unpaid_orders_of_others(template: Order, count: int) -> None:
+    """`count` unpaid orders like `template`, each holding its copies, from buyers of their own."""
+    lines = list(template.lines.all())
+    orders = Order.objects.bulk_create(
+        Order(**{**{f.attname: getattr(template, f.attname) for f in Order._meta.concrete_fields if not f.primary_key},
+                 "number": new_order_number(), "token": new_order_token(), "idempotency_key": None,
+                 "email": f"other{n}@example.net", "placed_from": f"{n:064x}"})
+        for n in range(count)
+    )  # fmt: skip
+    OrderLine.objects.bulk_create(
+        OrderLine(**{**{f.attname: getattr(line, f.attname) for f in OrderLine._meta.concrete_fields if not f.primary_key}, "order_id": placed.pk})
+        for placed in orders
+        for line in lines
+    )  # fmt: skip
+
+
+def _rows_read(tables: tuple[str, ...]) -> int:
+    """Rows of these tables this transaction has read so far, by scans and through indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)), 0) FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            [list(tables)],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_placing_an_order_reads_only_its_own_buyers_unpaid_orders_however_many_others_wait(title, stripe_emulator, settings):
+    settings.HOLD_MAX_SHARE = 1.0  # the title's copies, not the policy, are what this is about
+    Publication.objects.filter(pk=title.pk).update(stock=100_000)
+    first = order(reader_at("198.51.100.80"), title.isbn, 1, email="first@example.org")
+    _unpaid_orders_of_others(Order.objects.get(number=first.json()["number"]), 3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_order, orders_orderline")  # statistics as a busy shop has them
+    before = _rows_read(("orders_order", "orders_orderline"))
+
+    placed = order(reader_at("198.51.100.81"), title.isbn, 2, email="next@example.org")
+
+    assert placed.status_code == 201, placed.content
+    assert _rows_read(("orders_order", "orders_orderline")) - before < 20
