@@ -36,7 +36,7 @@ from .models import (
 log = logging.getLogger(__name__)
 
 
-class AddressSerializer(serializers.Serializer):
+class AddressSerializer(FieldsOnce, serializers.Serializer):
     name = serializers.CharField(max_length=150)
     line1 = serializers.CharField(max_length=200)
     line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -45,7 +45,7 @@ class AddressSerializer(serializers.Serializer):
     country = CountryField()
 
 
-class ItemSerializer(serializers.Serializer):
+class ItemSerializer(FieldsOnce, serializers.Serializer):
     isbn = serializers.CharField(max_length=20)
     # How many an order may have in all is the service's rule (ORDER_MAX_COPIES, or a bulk order's).
     quantity = serializers.IntegerField(min_value=1, max_value=StockMovement.MAX_STOCK)
@@ -57,7 +57,7 @@ class ItemSerializer(serializers.Serializer):
             raise serializers.ValidationError(error.messages) from None
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(FieldsOnce, serializers.Serializer):
     email = serializers.EmailField(max_length=Order._meta.get_field("email").max_length)
     delivery = AddressSerializer()
     # The codes are data staff edit, so the schema names where they are listed rather than

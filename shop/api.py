@@ -123,11 +123,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 class FieldsOnce:
     """A ModelSerializer works its fields out from the model for every instance it makes (a
-    third of a millisecond for a publication); one that only reads works them out once per class
-    and gives each instance shallow copies to bind (its name and parent). A deep copy builds every
-    field again from its arguments, a list's child too: 0.3 ms for the publication's detail.
-    Shallow copies share what reading never changes (validators, choices); a list's child is
-    copied too and bound to its own list, so that it reaches this serializer's context."""
+    third of a millisecond for a publication), and any serializer deep-copies its declared
+    fields for each instance (an order's, with its address, items and 250 countries to choose
+    from, was 7% of placing it). With this, a serializer works them out once per class and gives
+    each instance shallow copies to bind (its name and parent). A deep copy builds every field
+    again from its arguments, a list's child too: 0.3 ms for the publication's detail. Shallow
+    copies share what reading and validating never change (validators, choices); a list's child
+    and a nested serializer are copied too, and work out their own fields from their class's, so
+    that what one instance binds or validates stays its own."""
 
     def get_fields(self):
         return {name: _copy_to_bind(field) for name, field in self._unbound_fields().items()}
