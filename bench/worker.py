@@ -49,6 +49,7 @@ ORDERS = """
 from decimal import Decimal
 from django.utils import timezone
 from datetime import timedelta
+from django.db.models import F
 from catalogue.models import Publication
 from orders.models import DeliveryMethod, Order, OrderLine, Payment
 seed = Publication.objects.get(isbn="9781909029088")
@@ -64,6 +65,7 @@ for n in range({count}):
                              unit_price=Decimal("8.50"), line_total=Decimal("17.00"), vat_rate=Decimal("0"), vat=Decimal("0"))
     Payment.objects.create(order=order, attempt=1, payment_intent=order.payment_intent)
     numbers.append([order.number, order.payment_intent])
+Publication.objects.filter(pk=seed.pk).update(held=F("held") + 2 * {count})  # as placing them would have
 import json; print(json.dumps(numbers))
 """
 
