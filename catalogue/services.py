@@ -90,10 +90,10 @@ def stock_adjust_together(
     if _stock_moved([(publication.pk, delta, -delta if held else 0) for publication, delta in changes]) != len(changes):
         raise RuntimeError(f"Stock changed under its lock: not every one of {len(changes)} titles was updated")
     for publication, delta in changes:
-        stock, slug, _ = current[publication.pk]
+        stock, slug, was_held = current[publication.pk]
         publication.stock = stock + delta
         if held:
-            publication.held = max(current[publication.pk][2] - delta, 0)
+            publication.held = max(was_held - delta, 0)
         stock_changed(slug)
         if publication.stock == 0 or stock == 0:  # in stock <-> out of stock: what readers see changed
             catalogue_changed()

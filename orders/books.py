@@ -10,13 +10,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalogue.models import Publication, StockMovement
 
 from .models import CreditNote, DocumentSequence, Order, OrderLine, OrderStatusChange, OutboxEntry, Receipt, Refund
+from .selectors import held_by_unpaid_orders
 
 # Orders whose copies left stock (a cancelled order gave them back; a refund's restock is a return).
 HOLDS_STOCK = {
@@ -130,9 +131,7 @@ def _orders_hold_their_copies():
 
 def _titles_count_what_unpaid_orders_hold():
     """A title's held copies (what the hold policy reads) are those its unpaid orders hold."""
-    holding = OrderLine.objects.filter(publication=OuterRef("pk"), order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True)
-    held = holding.annotate(everything=Value(1)).values("everything").annotate(copies=Sum("quantity")).values("copies").order_by()
-    counted = Publication.objects.annotate(copies=Coalesce(Subquery(held), 0)).exclude(held=F("copies"))
+    counted = Publication.objects.annotate(copies=held_by_unpaid_orders(Q(publication=OuterRef("pk")))).exclude(held=F("copies"))
     for isbn, said, copies in counted.order_by("isbn").values_list("isbn", "held", "copies"):
         yield Problem("held", isbn, f"counts {said} copies held, but its unpaid orders hold {copies}")
 

@@ -84,29 +84,32 @@ def active_delivery_method(code: str) -> DeliveryMethod | None:
     return found[0] if found else None
 
 
-def _held_by(with_address: bool):
-    """The copies unpaid orders that hold their copies hold for this buyer, by address
-    (with_address) and by email (case aside, as iexact compares): one row. Each sum is found
-    through its own index (the address's orders, the email's), whatever the number of unpaid
-    orders; a title's held copies are on its row (Publication.held)."""
+def held_by_unpaid_orders(condition: Q):
+    """The copies held by the unpaid orders that hold their copies, of the order lines that meet
+    `condition`: an expression (a subquery summing them, 0 for none)."""
+    return Coalesce(
+        Subquery(
+            OrderLine.objects.filter(condition, order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True)
+            .annotate(everything=Value(1))
+            .values("everything")  # grouped by a constant: one sum, whatever matches
+            .annotate(copies=Sum("quantity"))
+            .values("copies")
+            .order_by()
+        ),
+        0,
+    )
 
-    def held(condition: Q):
-        return Coalesce(
-            Subquery(
-                OrderLine.objects.filter(condition, order__status=Order.Status.PENDING_PAYMENT, order__holds_stock=True)
-                .annotate(everything=Value(1))
-                .values("everything")  # grouped by a constant: one sum, whatever matches
-                .annotate(copies=Sum("quantity"))
-                .values("copies")
-                .order_by()
-            ),
-            0,
-        )
+
+def _held_by(with_address: bool):
+    """The copies this buyer's unpaid orders hold, by address (with_address) and by email (case
+    aside, as iexact compares): one row. Each sum is found through its own index (the address's
+    orders, the email's), whatever the number of unpaid orders; a title's held copies are on its
+    row (Publication.held)."""
 
     def build(*values) -> QuerySet:
         placed_from, email, title = values if with_address else ("", *values)
-        buyers = {"by_address": held(Q(order__placed_from=placed_from))} if with_address else {}
-        buyers["by_email"] = held(Q(Exact(Upper("order__email"), Upper(Value(email)))))
+        buyers = {"by_address": held_by_unpaid_orders(Q(order__placed_from=placed_from))} if with_address else {}
+        buyers["by_email"] = held_by_unpaid_orders(Q(Exact(Upper("order__email"), Upper(Value(email)))))
         # A row to hang the sums on: one of the titles ordered, which the order has locked.
         return Publication.objects.filter(pk=title).annotate(**buyers).values_list(*buyers).order_by()
 
