@@ -120,16 +120,15 @@ def _held_by(with_address: bool):
 _held_with_address, _held_without_address = _held_by(True), _held_by(False)
 
 
-def copies_held(*, placed_from: str, email: str, publications: list) -> tuple[int | None, int, list[int]]:
-    """Copies held by unpaid orders that hold their copies: (placed from this address, or None
-    without one; for this email; for each publication, as its row says), in one query compiled
-    once a process."""
-    title = publications[0].pk
+def copies_held(*, placed_from: str, email: str, title: int) -> tuple[int | None, int]:
+    """Copies this buyer's unpaid orders hold (those that hold their copies): (placed from this
+    address, or None without one; for this email), in one query compiled once a process, on the
+    row of `title` (the pk of one of the titles ordered; each title's own are Publication.held)."""
     if placed_from:
         [(by_address, by_email)] = _held_with_address.rows(placed_from, email, title)
     else:
         by_address, [(by_email,)] = None, _held_without_address.rows(email, title)
-    return by_address, by_email, [publication.held for publication in publications]
+    return by_address, by_email
 
 
 def order_for_token(number: str, token: str) -> Order | None:

@@ -237,20 +237,20 @@ def _holds_copies(*, email: str, placed_from: str, items, bulk: bool) -> bool:
     """Whether a new order may hold its copies now (the hold policy), or raises HoldLimitReached
     when this buyer already holds what one buyer may.
 
-    One query sums the copies this buyer's unpaid orders hold, by address and by email; each
-    title's are on its row, read under its lock (selectors.copies_held)."""
+    One query sums the copies this buyer's unpaid orders hold, by address and by email
+    (selectors.copies_held); each title's are on its row, read under its lock (Publication.held)."""
     if bulk:
         return False
-    by_address, by_email, by_title = selectors.copies_held(placed_from=placed_from, email=email, publications=[p for p, _ in items])
+    by_address, by_email = selectors.copies_held(placed_from=placed_from, email=email, title=items[0][0].pk)
     buyers = {"address": by_address, "email address": by_email}
     copies = sum(quantity for _, quantity in items)
     limit = settings.HOLD_MAX_COPIES_PER_BUYER
     for by, held in buyers.items():
         if held is not None and held + copies > limit:
             raise HoldLimitReached(by=by, held=held, limit=limit)
-    for (publication, quantity), held_for_title in zip(items, by_title):
-        share = max(1, int(settings.HOLD_MAX_SHARE * (publication.stock + held_for_title)))
-        if held_for_title + quantity > share:
+    for publication, quantity in items:
+        share = max(1, int(settings.HOLD_MAX_SHARE * (publication.stock + publication.held)))
+        if publication.held + quantity > share:
             return False
     return True
 
