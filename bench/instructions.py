@@ -2,6 +2,7 @@
 run, whatever else the machine is doing.
 
     .venv/bin/python bench/instructions.py [--publications 100000] [--requests 200]
+    .venv/bin/python bench/instructions.py --orders [--requests 200]
 
 bench/catalogue.py's ratios move by several hundredths from run to run on a shared 2-core
 machine, more than most single changes to a page move them. This counts instead, with valgrind's
@@ -11,12 +12,16 @@ at BENCH_REDIS_URL), the catalogue scaled to --publications as bench/catalogue.p
 row's requests are all different (pages, ISBNs, searches at random, none repeated) after 50 to
 warm up, and only those are counted. Printed per request, and as the floor view's share of the
 row's (what bench/catalogue.py's ratio would be were the web process all that a request cost).
-Needs valgrind (apt-get install valgrind).
+
+With --orders, the same for bench/checkout.py's two rows instead: the write floor and placing an
+order (POST /api/orders/, Stripe answered by bench/stripe_peer.py in its own process), each body
+a different buyer's order of one to three titles. Needs valgrind (apt-get install valgrind).
 """
 
 import argparse
 import gc
 import io
+import json
 import os
 import random
 import shutil
@@ -27,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.catalogue import LOW_STOCK, SCALE  # noqa: E402
-from bench.common import PYTHON, ROOT, free_port, manage, prepare_database, production_env, vacuum  # noqa: E402
+from bench.checkout import STOCK_UP, address_of  # noqa: E402
+from bench.common import PYTHON, ROOT, free_port, manage, prepare_database, production_env, start, stop, vacuum, wait_for  # noqa: E402
 
 WARM_UP = 50
 # Each row: the path and the query of its i-th request (n: a publication's number, as bench/spread.lua draws them).
@@ -38,6 +44,8 @@ ROWS = {
     "detail, any ISBN": lambda n, page: (f"/api/publications/{_isbn(n)}/", ""),
     "search (uncached)": lambda n, page: ("/api/publications/", f"search={n}"),
 }
+# bench/checkout.py's rows: each a POST of the i-th buyer's order.
+WRITE_ROWS = {"write floor": "/bench/write-floor", "order placed": "/api/orders/"}
 
 
 def _isbn(n: int) -> str:
@@ -51,12 +59,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--publications", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="counted per row, after the warm-up")
+    parser.add_argument("--orders", action="store_true", help="bench/checkout.py's rows instead of the catalogue's")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return serve(args.child, args.requests, args.publications)
+        return (post_orders if args.child in WRITE_ROWS else serve)(args.child, args.requests, args.publications)
     if not shutil.which("valgrind"):
         sys.exit("bench/instructions.py needs valgrind: apt-get install valgrind")
+    if args.orders:
+        return main_orders(args)
 
     env = production_env(web_port=free_port(), DJANGO_SETTINGS_MODULE="bench.settings")
     prepare_database(env)
@@ -71,6 +82,26 @@ def main() -> None:
     print(f"{'':22} {'per request':>12} {'floor / row':>12}")
     for row, instructions in counted.items():
         print(f"{row:22} {instructions / 1e6:10.2f} M {counted['floor'] / instructions:12.2f}")
+
+
+def main_orders(args) -> None:
+    env = production_env(web_port=free_port(), DJANGO_SETTINGS_MODULE="bench.settings", LOG_LEVEL="WARNING", TRUSTED_PROXIES="1")
+    prepare_database(env)
+    manage(env, "shell", "-c", STOCK_UP)
+    manage(env, "shell", "-c", "from django.db import connection; from bench.urls import WRITE_FLOOR_TABLE; connection.cursor().execute(WRITE_FLOOR_TABLE)")
+    vacuum(env)
+    peer_port = free_port()
+    peer = start([PYTHON, str(Path(__file__).with_name("stripe_peer.py")), str(peer_port)])
+    try:
+        wait_for(f"http://127.0.0.1:{peer_port}/_bench/time", peer)
+        env["STRIPE_API_BASE"] = f"http://127.0.0.1:{peer_port}"
+        counted = {row: count(row, args, env) for row in WRITE_ROWS}
+    finally:
+        stop(peer)
+    print(f"\n{args.requests} requests a row after {WARM_UP} to warm up, instructions of the web process (callgrind)\n")
+    print(f"{'':22} {'per request':>12} {'floor / row':>12}")
+    for row, instructions in counted.items():
+        print(f"{row:22} {instructions / 1e6:10.2f} M {counted['write floor'] / instructions:12.2f}")
 
 
 def count(row: str, args, env: dict) -> float:
@@ -106,18 +137,50 @@ def serve(row: str, requests: int, publications: int) -> None:
     subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
 
 
+def post_orders(row: str, requests: int, publications: int) -> None:
+    """In the child, under callgrind: the row's POSTs, each a different buyer's order (as
+    bench/checkout.py's), counting only those after the warm-up."""
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from catalogue.models import Publication
+
+    handler, rng = WSGIHandler(), random.Random(3)
+    isbns = list(Publication.objects.filter(on_sale=True).values_list("isbn", flat=True))
+    run = random.Random().randrange(10**6)  # buyers of their own: a run places its orders among no earlier run's
+    for i in range(WARM_UP + requests):
+        if i == WARM_UP:
+            gc.collect()
+            subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
+        body = {
+            "email": f"bench{run * 1000 + i}@example.org",
+            "delivery": {"name": "Bench Reader", "line1": "1 High St", "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"},
+            "delivery_method": "uk-standard",
+            "items": [{"isbn": isbn, "quantity": rng.randint(1, 3)} for isbn in rng.sample(isbns, rng.randint(1, 3))],
+        }  # fmt: skip
+        _request(handler, "POST", WRITE_ROWS[row], "", json.dumps(body).encode(), {"HTTP_X_FORWARDED_FOR": address_of(body)})
+    subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
+
+
 def _get(handler, path: str, query: str) -> None:
+    _request(handler, "GET", path, query)
+
+
+def _request(handler, method: str, path: str, query: str, body: bytes = b"", headers: dict | None = None) -> None:
     statuses = []
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
         "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "*/*", "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http", **(headers or {}),
     }  # fmt: skip
     body = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
     b"".join(body)
     body.close()
-    if not statuses[0].startswith("200"):
-        sys.exit(f"GET {path}?{query}: {statuses[0]}")
+    if not statuses[0].startswith(("200", "201")):
+        sys.exit(f"{method} {path}?{query}: {statuses[0]}")
 
 
 if __name__ == "__main__":
