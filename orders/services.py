@@ -175,9 +175,10 @@ def _with_payment_intent(order: Order) -> Order:
     """Create the order's first PaymentIntent; Stripe's idempotency key (order-{number}-1)
     makes a second call (a retried request) return the same one."""
     intent = gateway.payment_intent_create(order_number=order.number, amount=order.total, currency=order.currency)
-    _payment_record(order, 1, intent.id)
+    with transaction.atomic():  # one commit for both
+        _payment_record(order, 1, intent.id)
+        Order.objects.filter(pk=order.pk).update(payment_intent=intent.id, client_secret=intent.client_secret)
     order.payment_intent, order.client_secret = intent.id, intent.client_secret
-    Order.objects.filter(pk=order.pk).update(payment_intent=intent.id, client_secret=intent.client_secret)
     return order
 
 
@@ -209,8 +210,9 @@ def payment_intent_replace(*, order: Order, declined: gateway.Intent) -> Order:
     intent = gateway.payment_intent_create(
         order_number=order.number, amount=order.total, currency=order.currency, attempt=attempt + 1
     )  # fmt: skip
-    _payment_record(order, attempt + 1, intent.id)
-    Order.objects.filter(pk=order.pk, payment_intent=declined.id).update(payment_intent=intent.id, client_secret=intent.client_secret)
+    with transaction.atomic():
+        _payment_record(order, attempt + 1, intent.id)
+        Order.objects.filter(pk=order.pk, payment_intent=declined.id).update(payment_intent=intent.id, client_secret=intent.client_secret)
     log.info("Card declined on %s; the next card goes to %s (attempt %s)", declined.id, intent.id, attempt + 1)
     return Order.objects.get(pk=order.pk)
 

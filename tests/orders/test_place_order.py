@@ -195,8 +195,29 @@ def test_an_order_of_three_titles_takes_as_many_statements_as_an_order_of_one(ap
     assert len(three) == len(one), "\n".join(three)
     # The method, titles and zones; a transaction's two ends (savepoints here) and, under the
     # lock, titles (read once: the stock is written from what was read), holds, order, stock (2),
-    # lines, history; then the PaymentIntent's row and the order's. No read back.
-    assert len(one) == 14, "\n".join(one)
+    # lines, history; then, in a transaction of their own, the PaymentIntent's row and the
+    # order's. No read back.
+    assert len(one) == 16, "\n".join(one)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_placing_an_order_commits_twice_the_order_then_its_payment_intent(api, stripe_emulator, seed):
+    """Each commit waits for the disk: the PaymentIntent's row and the order's note of it are
+    committed together, and no statement commits on its own."""
+    place(api, order_body((seed.isbn, 1)))  # a first order: what is read once per process is read
+
+    with CaptureQueriesContext(connection) as captured:
+        assert place(api, order_body((seed.isbn, 1))).status_code == 201
+
+    transactions, alone, open_ = 0, [], False
+    for sql in (query["sql"] for query in captured.captured_queries):
+        if sql in ("BEGIN", "COMMIT"):
+            open_ = sql == "BEGIN"
+            transactions += sql == "COMMIT"
+        elif not open_ and not sql.startswith("SELECT"):
+            alone.append(sql)
+    assert (transactions, alone) == (2, [])
 
 
 def test_a_new_order_is_answered_as_its_status_link_shows_it(api, stripe_emulator, seed):
