@@ -61,8 +61,9 @@ class Urllib3Client(HTTPClient):
             "timeout": urllib3.Timeout(total=timeout), "retries": False, "maxsize": 4,
             "cert_reqs": "CERT_REQUIRED", "ca_certs": stripe.ca_bundle_path,
         }  # fmt: skip
-        proxy = urllib.request.getproxies().get(urlsplit(api_base).scheme)
-        if proxy and not urllib.request.proxy_bypass(urlsplit(api_base).hostname or ""):
+        stripe_at = urlsplit(api_base)
+        proxy = urllib.request.getproxies().get(stripe_at.scheme)
+        if proxy and not urllib.request.proxy_bypass(stripe_at.hostname or ""):
             self._pool = urllib3.ProxyManager(proxy, **options)
         else:
             self._pool = urllib3.PoolManager(**options)

@@ -2,6 +2,7 @@
 when one is set, and again after a connection dropped before its answer."""
 
 import threading
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -50,7 +51,11 @@ class RelayHandler(BaseHTTPRequestHandler):
         headers = {name: value for name, value in self.headers.items() if name.lower() not in ("host", "connection", "proxy-connection")}
         request = urllib.request.Request(url, data=body or None, headers=headers, method=self.command)
         direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with direct.open(request, timeout=10) as answer:
+        try:
+            answer = direct.open(request, timeout=10)
+        except urllib.error.HTTPError as refusal:  # Stripe's refusals are answers too
+            answer = refusal
+        with answer:
             content = answer.read()
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.headers["Content-Type"])
