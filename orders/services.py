@@ -175,17 +175,20 @@ def _with_payment_intent(order: Order) -> Order:
     """Create the order's first PaymentIntent; Stripe's idempotency key (order-{number}-1)
     makes a second call (a retried request) return the same one."""
     intent = gateway.payment_intent_create(order_number=order.number, amount=order.total, currency=order.currency)
-    with transaction.atomic():  # one commit for both
-        _payment_record(order, 1, intent.id)
-        Order.objects.filter(pk=order.pk).update(payment_intent=intent.id, client_secret=intent.client_secret)
+    _payment_record(order, 1, intent)
     order.payment_intent, order.client_secret = intent.id, intent.client_secret
     return order
 
 
-def _payment_record(order: Order, attempt: int, intent_id: str) -> None:
+def _payment_record(order: Order, attempt: int, intent: gateway.Intent, *, replacing: str = "") -> None:
     """The order's PaymentIntent for `attempt`, unless a retry of the same request stored it
-    first (the same one: Stripe's idempotency key): one INSERT, no read before it."""
-    Payment.objects.bulk_create([Payment(order=order, attempt=attempt, payment_intent=intent_id)], ignore_conflicts=True)
+    first (the same one: Stripe's idempotency key): one INSERT, no read before it; and the
+    order pointed at it (if `replacing`, only while that is still the order's), committed
+    together: each commit waits for the disk."""
+    orders = Order.objects.filter(pk=order.pk, **({"payment_intent": replacing} if replacing else {}))
+    with transaction.atomic():
+        Payment.objects.bulk_create([Payment(order=order, attempt=attempt, payment_intent=intent.id)], ignore_conflicts=True)
+        orders.update(payment_intent=intent.id, client_secret=intent.client_secret)
 
 
 @logs.about_order
@@ -210,9 +213,7 @@ def payment_intent_replace(*, order: Order, declined: gateway.Intent) -> Order:
     intent = gateway.payment_intent_create(
         order_number=order.number, amount=order.total, currency=order.currency, attempt=attempt + 1
     )  # fmt: skip
-    with transaction.atomic():
-        _payment_record(order, attempt + 1, intent.id)
-        Order.objects.filter(pk=order.pk, payment_intent=declined.id).update(payment_intent=intent.id, client_secret=intent.client_secret)
+    _payment_record(order, attempt + 1, intent, replacing=declined.id)
     log.info("Card declined on %s; the next card goes to %s (attempt %s)", declined.id, intent.id, attempt + 1)
     return Order.objects.get(pk=order.pk)
 

@@ -85,6 +85,7 @@ def test_stripe_is_reached_through_the_proxy_the_environment_names(api, stripe_e
         response = api.post("/api/orders/", order_body((seed.isbn, 1)), format="json")
     finally:
         proxy.shutdown()
+        proxy.server_close()
 
     assert response.status_code == 201, response.data
     assert proxy.seen == [f"{stripe_emulator}/v1/payment_intents"]
@@ -97,6 +98,7 @@ def test_a_connection_to_stripe_dropped_before_its_answer_is_tried_again(api, st
         response = api.post("/api/orders/", order_body((seed.isbn, 1)), format="json")
     finally:
         relay.shutdown()
+        relay.server_close()
 
     assert response.status_code == 201, response.data
     assert relay.seen == ["/v1/payment_intents", "/v1/payment_intents"]
