@@ -15,7 +15,14 @@ row's (what bench/catalogue.py's ratio would be were the web process all that a 
 
 With --orders, the same for bench/checkout.py's two rows instead: the write floor and placing an
 order (POST /api/orders/, Stripe answered by bench/stripe_peer.py in its own process), each body
-a different buyer's order of one to three titles. Needs valgrind (apt-get install valgrind).
+a different buyer's order of one to three titles.
+
+With --worker, bench/worker.py's paid order in two rows: the web process taking its signed
+payment_intent.succeeded webhook (the order marked paid, its receipt issued, its confirmation and
+fulfilment request owed and handed to Redis), then a worker process doing both (the
+process_outbox_entry task run as the worker runs it, with the receipt PDF, the SMTP server and the
+HTTP warehouse of bench/peers.py in their own process). bench/worker.py's rate moves by a tenth
+between runs on this machine; this count does not. Needs valgrind (apt-get install valgrind).
 """
 
 import argparse
@@ -34,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.catalogue import LOW_STOCK, SCALE  # noqa: E402
 from bench.checkout import STOCK_UP, address_of  # noqa: E402
 from bench.common import PYTHON, ROOT, free_port, manage, prepare_database, production_env, start, stop, vacuum, wait_for  # noqa: E402
+from bench.worker import ORDERS, STRIPE_SECRET, WAREHOUSE_SECRET, signed_event, start_peers  # noqa: E402
 
 WARM_UP = 50
 # Each row: the path and the query of its i-th request (n: a publication's number, as bench/spread.lua draws them).
@@ -46,6 +54,8 @@ ROWS = {
 }
 # bench/checkout.py's rows: each a POST of the i-th buyer's order.
 WRITE_ROWS = {"write floor": "/bench/write-floor", "order placed": "/api/orders/"}
+# bench/worker.py's rows, each for the i-th of the orders in PAID_ORDERS: its webhook, then its two outbox entries.
+WORKER_ROWS = ("webhook (web)", "confirmation + fulfilment (worker)")
 
 
 def _isbn(n: int) -> str:
@@ -60,14 +70,18 @@ def main() -> None:
     parser.add_argument("--publications", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="counted per row, after the warm-up")
     parser.add_argument("--orders", action="store_true", help="bench/checkout.py's rows instead of the catalogue's")
+    parser.add_argument("--worker", action="store_true", help="bench/worker.py's paid order instead of the catalogue's rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return (post_orders if args.child in WRITE_ROWS else serve)(args.child, args.requests, args.publications)
+        run = post_orders if args.child in WRITE_ROWS else pay_orders if args.child in WORKER_ROWS else serve
+        return run(args.child, args.requests, args.publications)
     if not shutil.which("valgrind"):
         sys.exit("bench/instructions.py needs valgrind: apt-get install valgrind")
     if args.orders:
         return main_orders(args)
+    if args.worker:
+        return main_worker(args)
 
     env = production_env(web_port=free_port(), DJANGO_SETTINGS_MODULE="bench.settings")
     prepare_database(env)
@@ -102,6 +116,32 @@ def main_orders(args) -> None:
     print(f"{'':22} {'per request':>12} {'floor / row':>12}")
     for row, instructions in counted.items():
         print(f"{row:22} {instructions / 1e6:10.2f} M {counted['write floor'] / instructions:12.2f}")
+
+
+def main_worker(args) -> None:
+    peers = start_peers()
+    try:
+        smtp_port, warehouse_port = peers.stdout.readline().split()[1:]
+        env = production_env(
+            web_port=free_port(), DJANGO_SETTINGS_MODULE="shop.settings", STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+            FULFILMENT_BACKEND="http", FULFILMENT_URL=f"http://127.0.0.1:{warehouse_port}/", FULFILMENT_SECRET=WAREHOUSE_SECRET,
+            LOG_LEVEL="WARNING",
+        )  # fmt: skip
+        prepare_database(env)
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as orders:
+            orders.write(manage(env, "shell", "-c", ORDERS.format(count=WARM_UP + args.requests), capture=True))
+            orders.flush()
+            manage(env, "shell", "-c", "from shop.celery import app; app.control.purge()")
+            env["PAID_ORDERS"] = orders.name
+            counted = {row: count(row, args, env) for row in WORKER_ROWS}  # in this order: paid, then sent
+        manage(env, "shell", "-c", "from shop.celery import app; app.control.purge()")  # the tasks the webhooks handed over
+    finally:
+        peers.stdin.close()
+        peers.wait(timeout=10)
+    print(f"\n{args.requests} paid orders after {WARM_UP} to warm up, instructions a paid order (callgrind)\n")
+    for row, instructions in counted.items():
+        print(f"{row:36} {instructions / 1e6:8.2f} M")
+    print(f"{'both':36} {sum(counted.values()) / 1e6:8.2f} M")
 
 
 def count(row: str, args, env: dict) -> float:
@@ -161,6 +201,33 @@ def post_orders(row: str, requests: int, publications: int) -> None:
             "items": [{"isbn": isbn, "quantity": rng.randint(1, 3)} for isbn in rng.sample(isbns, rng.randint(1, 3))],
         }  # fmt: skip
         _request(handler, "POST", WRITE_ROWS[row], "", json.dumps(body).encode(), {"HTTP_X_FORWARDED_FOR": address_of(body)})
+    subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
+
+
+def pay_orders(row: str, requests: int, publications: int) -> None:
+    """In the child, under callgrind: each order of PAID_ORDERS paid by its webhook, or its
+    confirmation and fulfilment request sent, counting only those after the warm-up."""
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from orders.models import OutboxEntry
+    from worker import tasks
+
+    handler = WSGIHandler()
+    for i, (number, intent) in enumerate(json.loads(Path(os.environ["PAID_ORDERS"]).read_text())):
+        if i == WARM_UP:
+            gc.collect()
+            subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
+        if row == WORKER_ROWS[0]:
+            body, headers = signed_event(number, intent, os.environ["STRIPE_WEBHOOK_SECRET"])  # the parent's
+            _request(handler, "POST", "/api/payments/stripe/webhook/", "", body, {"HTTP_STRIPE_SIGNATURE": headers["Stripe-Signature"]})
+            continue
+        for entry in OutboxEntry.objects.filter(order__number=number).order_by("kind").values_list("pk", flat=True):
+            result = tasks.process_outbox_entry.apply(args=[entry])  # as the worker runs it: its signals too
+            if result.result not in ("sent", "accepted by the warehouse (200)"):
+                sys.exit(f"{number}: {result.result}")
     subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
 
 

@@ -112,14 +112,14 @@ def pids_named(name: str) -> list[int]:
     return found
 
 
-def signed_event(number: str, intent: str) -> tuple[bytes, dict]:
+def signed_event(number: str, intent: str, secret: str = STRIPE_SECRET) -> tuple[bytes, dict]:
     body = json.dumps({
         "id": f"evt_{intent}", "object": "event", "type": "payment_intent.succeeded", "created": int(time.time()),
         "data": {"object": {"id": intent, "object": "payment_intent", "status": "succeeded", "amount": 1995,
                             "currency": "gbp", "client_secret": "", "metadata": {"order_number": number}, "latest_charge": ""}},
     }).encode()  # fmt: skip
     timestamp = int(time.time())
-    signature = hmac.new(STRIPE_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return body, {"Content-Type": "application/json", "Stripe-Signature": f"t={timestamp},v1={signature}"}
 
 
