@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -122,6 +123,7 @@ def main_worker(args) -> None:
     peers = start_peers()
     try:
         smtp_port, warehouse_port = peers.stdout.readline().split()[1:]
+        threading.Thread(target=peers.stdout.read, daemon=True).start()  # what arrived: not counted here, but read
         env = production_env(
             web_port=free_port(), DJANGO_SETTINGS_MODULE="shop.settings", STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
             FULFILMENT_BACKEND="http", FULFILMENT_URL=f"http://127.0.0.1:{warehouse_port}/", FULFILMENT_SECRET=WAREHOUSE_SECRET,

@@ -77,7 +77,7 @@ def backoff_seconds(attempts: int) -> float:
 def claim(entry_id: int) -> OutboxEntry | None:
     """Lease the entry for this worker, or None if it is sent, failed, not due, or leased to another."""
     pending = OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING)
-    return OutboxEntry.objects.select_related("order", "refund").get(pk=entry_id) if lease(pending, entry_id) else None
+    return OutboxEntry.objects.select_related("order__delivery_method", "refund").get(pk=entry_id) if lease(pending, entry_id) else None
 
 
 def mark_sent(entry: OutboxEntry) -> None:

@@ -102,8 +102,8 @@ BACKENDS = {"email": _by_email, "http": _by_http}
 
 
 def request_fulfilment(order: Order) -> str:
-    """Send the order to the warehouse; returns what happened, or raises Rejected / Unavailable."""
-    order = Order.objects.prefetch_related("lines").select_related("delivery_method").get(pk=order.pk)
+    """Send the order (as its outbox entry was claimed, with its delivery method) to the
+    warehouse; returns what happened, or raises Rejected / Unavailable."""
     return BACKENDS[settings.FULFILMENT_BACKEND](order)
 
 

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from orders import pdf
-from orders.models import CreditNote, Order, OutboxEntry, Receipt, Refund
+from orders.models import CreditNote, Order, OutboxEntry, Refund
 
 SUBJECTS = {
     OutboxEntry.Kind.CONFIRMATION: "Your order {number} is confirmed",
@@ -50,9 +50,10 @@ def _message(*, subject: str, to: list[str], template: str, context: dict, messa
 def send_order_email(entry: OutboxEntry) -> None:
     """An email about an order; the confirmation carries the VAT receipt, a refund's email its
     credit note (as PDFs)."""
-    order = Order.objects.prefetch_related("lines").select_related("delivery_method").get(pk=entry.order_id)
+    # The order with its receipt (whose PDF reads the same order and lines), then its lines.
+    order = Order.objects.prefetch_related("lines").select_related("delivery_method", "receipt").get(pk=entry.order_id)
     refund = Refund.objects.prefetch_related("lines__order_line").get(pk=entry.refund_id) if entry.refund_id else None
-    receipt = Receipt.objects.filter(order=order).first()
+    receipt = getattr(order, "receipt", None)  # none for an order never paid
     credit_note = CreditNote.objects.filter(refund=refund).select_related("receipt").first() if refund else None
     message = _message(
         subject=SUBJECTS[entry.kind].format(number=order.number),

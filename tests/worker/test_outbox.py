@@ -11,6 +11,9 @@ from django.utils import timezone
 from orders import outbox, services
 from orders.models import OutboxEntry
 from shop import signing
+from tests.factories import PublicationFactory
+from tests.payments import order_body, paid_by_card
+from tests.pdfs import text_of
 from tests.peers import WAREHOUSE_SECRET, signed_dispatch
 from worker import services as worker_services
 from worker import tasks
@@ -78,6 +81,25 @@ def test_the_fulfilment_request_is_signed_json_and_moves_the_order_on(paid_order
     assert (body["address"]["postcode"], body["address"]["country"], body["delivery_method"]) == ("LS1 1AA", "GB", "uk-standard")
     paid_order.refresh_from_db()
     assert paid_order.status == "fulfilment_requested"
+
+
+@pytest.mark.parametrize("titles", [1, 4])
+def test_a_confirmation_with_its_receipt_and_a_fulfilment_request_read_the_order_and_its_lines_once_whatever_its_lines(
+    api, stripe_emulator, smtp_server, warehouse, django_assert_num_queries, titles
+):
+    placed = api.post("/api/orders/", order_body(*((PublicationFactory(stock=10).isbn, 2) for _ in range(titles))), format="json")
+    order = paid_by_card(placed.data["number"])
+    confirmation, request = entries(order, "confirmation").get(), entries(order, "fulfilment").get()
+
+    # Leased, claimed with its order; the order with its receipt, its lines; marked sent.
+    with django_assert_num_queries(5):
+        assert worker_services.outbox_process(confirmation.pk) == "sent"
+    # Leased, claimed with its order and delivery method; its lines less refunds, to tell whether it is still
+    # wanted and to send; then, locked, the order moved on with the entry (savepoint, lock, withdrawn?, sent,
+    # status, history, release).
+    with django_assert_num_queries(11):
+        assert worker_services.outbox_process(request.pk) == "accepted by the warehouse (200)"
+    assert text_of(smtp_server.messages[0].get_payload()[-1].get_payload(decode=True)).count("ISBN") == titles
 
 
 def test_the_email_backend_sends_the_packing_list_with_a_csv(paid_order, settings):
