@@ -204,7 +204,9 @@ class _Output(OutputProducer):
         cid_font.font_descriptor = font.desc
         font.desc.font_name = Name(name)
         self._add_pdf_obj(font.desc, "fonts")
-        glyph_ids = bytearray(2 * 256 * 256)  # each code's glyph id, in two bytes
+        # Each code's glyph id, in two bytes, up to the document's last code (fpdf2 writes all 65,536,
+        # and compressing them was the most of a receipt's zlib time); a code past the map is glyph 0.
+        glyph_ids = bytearray(2 * (max(glyph_of, default=0) + 1))
         for code, glyph in glyph_of.items():
             glyph_ids[2 * code : 2 * code + 2] = glyph.to_bytes(2, "big")
         cid_font.c_i_d_to_g_i_d_map = PDFContentStream(contents=bytes(glyph_ids), compress=True)
