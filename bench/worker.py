@@ -168,7 +168,7 @@ def main() -> None:
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(pay, enumerate(orders)))
         deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and sum(len(kinds) == 2 for kinds in received.values()) < len(orders):
+        while time.monotonic() < deadline and sum(len(kinds) == 2 for kinds in list(received.values())) < len(orders):  # the listener adds
             time.sleep(0.05)
         cpu = {name: cpu_seconds(pids) - cpu_before[name] for name, pids in groups.items()}
         done = [n for n, kinds in list(received.items()) if len(kinds) == 2]
