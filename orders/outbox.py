@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from shop import rows
 from shop.celery import app as celery_app
 
 from .models import Order, OutboxEntry, Refund
@@ -27,7 +28,7 @@ PROCESS_TASK = "worker.tasks.process_outbox_entry"
 def owe(order: Order, kind: str, refund: Refund | None = None, occasion: str = "") -> OutboxEntry:
     """Record that `kind` is owed for this order (once per refund or occasion), and hand it over after commit."""
     key = f"{order.number}:{kind}" + (f":{refund.pk}" if refund else "") + (f":{occasion}" if occasion else "")
-    entry, created = OutboxEntry.objects.get_or_create(key=key, defaults={"kind": kind, "order": order, "refund": refund})
+    entry, created = rows.insert_or_get(OutboxEntry, key=key, defaults={"kind": kind, "order": order, "refund": refund})
     if created:
         transaction.on_commit(lambda: enqueue(entry.pk))
     return entry

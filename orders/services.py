@@ -24,7 +24,7 @@ from catalogue import selectors as catalogue_selectors
 from catalogue import services as catalogue_services
 from catalogue.errors import InsufficientStock
 from catalogue.models import Publication, StockMovement
-from shop import logs
+from shop import logs, rows
 
 from . import disputes, gateway, outbox, receipts, refunds, rules, selectors, warehouse
 from .errors import (
@@ -603,7 +603,8 @@ def stripe_event_receive(event: dict) -> StripeEvent:
     # A charge's refunds, asked of Stripe before any lock (the event may not list them).
     stripe_refunds = gateway.charge_refunds(_charge_of(event["type"], data)) if event["type"] in REFUND_EVENTS else []
     with transaction.atomic():
-        stored, created = StripeEvent.objects.get_or_create(
+        stored, created = rows.insert_or_get(
+            StripeEvent,
             event_id=event["id"],
             defaults={
                 "type": event["type"],

@@ -11,9 +11,9 @@ from django.db.models import Sum
 from rest_framework.test import APIClient
 
 from catalogue.models import Publication
-from orders.models import Order
+from orders.models import Order, OutboxEntry, Receipt, StripeEvent
 from tests.factories import PublicationFactory
-from tests.payments import order_body
+from tests.payments import order_body, signed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +92,39 @@ def test_mixed_multi_item_orders_never_deadlock_or_oversell(stripe_emulator):
     assert Counter(answers)[(201, None)] == Order.objects.count() > 0
     assert_books_balance(*publications)
     assert all(p.stock >= 0 for p in Publication.objects.all())
+
+
+def test_one_payment_reported_twenty_times_at_once_pays_the_order_once_with_one_receipt_confirmation_and_request(stripe_emulator):
+    """Stripe retries an event it thinks lost, and the shop may hear of one payment twice (the
+    webhook and reconciliation): ten deliveries of one event and ten other events, all at once."""
+    seed = PublicationFactory(price=Decimal("8.50"), stock=5)
+    placed = APIClient().post("/api/orders/", order_body((seed.isbn, 2)), format="json").data
+    intent = {
+        "id": placed["payment"]["payment_intent"], "object": "payment_intent", "status": "succeeded",
+        "amount": int(Decimal(placed["total"]) * 100), "currency": "gbp", "client_secret": "",
+        "metadata": {"order_number": placed["number"]}, "latest_charge": "",
+    }  # fmt: skip
+    deliveries = [signed({"id": f"evt_{'same' if n < 10 else n}", "object": "event", "type": "payment_intent.succeeded",
+                          "data": {"object": intent}}) for n in range(20)]  # fmt: skip
+    barrier, answers = threading.Barrier(len(deliveries)), []
+
+    def deliver(body, signature):
+        barrier.wait()
+        try:
+            answers.append(APIClient().post("/api/payments/stripe/webhook/", body, content_type="application/json",
+                                            HTTP_STRIPE_SIGNATURE=signature).status_code)  # fmt: skip
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=delivery) for delivery in deliveries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    order = Order.objects.get(number=placed["number"])
+    assert answers == [200] * 20
+    assert StripeEvent.objects.filter(payment_intent=intent["id"]).count() == 11  # each event stored once
+    assert order.status == "paid" and list(order.status_changes.filter(to_status="paid").values_list("from_status", flat=True)) == ["pending_payment"]
+    assert Receipt.objects.filter(order=order).count() == 1
+    assert sorted(OutboxEntry.objects.filter(order=order).values_list("kind", flat=True)) == ["confirmation", "fulfilment"]

@@ -4,6 +4,8 @@ import time
 
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, StripeEvent
 from tests.payments import order_body, payment_method, signed, wait_for
@@ -178,3 +180,24 @@ def test_a_wrong_amount_is_not_marked_paid_and_is_flagged_for_staff(api, stripe_
     assert flagged.status == "pending_payment"
     assert flagged.needs_attention
     assert "not marked paid" in flagged.attention_reason
+
+
+def test_a_new_event_and_what_it_owes_are_inserted_without_a_read_first_and_a_replay_reads_the_event_once(api, stripe_emulator, seed):
+    """Most events are new, and so is each email or request a payment owes: stored by inserting
+    (a taken key then read), not by reading first and inserting after a miss."""
+    order = place(api, seed)
+    body, signature = signed(succeeded_event("evt_new", order))
+
+    def reads_and_inserts(captured):
+        tables = ('"orders_stripeevent"', '"orders_outboxentry"')
+        return [(q["sql"].split()[0], table) for q in captured for table in tables
+                if q["sql"].startswith(("SELECT", "INSERT")) and (f"FROM {table}" in q["sql"] or f"INTO {table}" in q["sql"])]  # fmt: skip
+
+    with CaptureQueriesContext(connection) as first:
+        assert api.post("/api/payments/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature).status_code == 200
+    with CaptureQueriesContext(connection) as replay:
+        assert api.post("/api/payments/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature).status_code == 200
+
+    assert reads_and_inserts(first) == [("INSERT", '"orders_stripeevent"'), ("INSERT", '"orders_outboxentry"'), ("INSERT", '"orders_outboxentry"')]
+    assert reads_and_inserts(replay) == [("INSERT", '"orders_stripeevent"'), ("SELECT", '"orders_stripeevent"')]
+    assert Order.objects.get(number=order["number"]).status == "paid"
