@@ -204,8 +204,8 @@ class _Output(OutputProducer):
         cid_font.font_descriptor = font.desc
         font.desc.font_name = Name(name)
         self._add_pdf_obj(font.desc, "fonts")
-        # Each code's glyph id, in two bytes, up to the document's last code (fpdf2 writes all 65,536,
-        # and compressing them was the most of a receipt's zlib time); a code past the map is glyph 0.
+        # Each code's glyph id, in two bytes, up to the document's last code: every code it draws.
+        # fpdf2 writes all 65,536, and compressing them was most of a receipt's zlib time.
         glyph_ids = bytearray(2 * (max(glyph_of, default=0) + 1))
         for code, glyph in glyph_of.items():
             glyph_ids[2 * code : 2 * code + 2] = glyph.to_bytes(2, "big")
