@@ -101,14 +101,16 @@ def superseded(entry: OutboxEntry) -> bool:
     return cancelled.exists() or Order.objects.filter(pk=entry.order_id, dispatched_at__isnull=False).exists()
 
 
-def no_longer_wanted(entry: OutboxEntry) -> bool:
+def no_longer_wanted(entry: OutboxEntry, lines: list[dict]) -> bool:
     """A fulfilment request a worker is about to send for the first time whose order no longer
-    wants it (every copy refunded, dispatched by hand, cancelled): withdraw it instead. One
-    tried before may be at the warehouse already: it goes, and the cancellation follows it."""
+    wants it (every copy refunded, dispatched by hand, cancelled; `lines`: its lines_now): withdraw
+    it instead. One tried before may be at the warehouse already: it goes, and the cancellation
+    follows it."""
     order = entry.order
     return entry.attempts <= 1 and (
-        order.status in (Order.Status.REFUNDED, Order.Status.CANCELLED) or order.dispatched_at is not None or copies_left(order) == 0
-    )
+        order.status in (Order.Status.REFUNDED, Order.Status.CANCELLED) or order.dispatched_at is not None
+        or sum(line["quantity"] for line in lines) == 0
+    )  # fmt: skip
 
 
 def waiting_for_request(entry: OutboxEntry) -> bool | None:

@@ -35,17 +35,18 @@ class TooLate(Rejected):
     """The warehouse answered 409 to a change: the parcel is already on its way. Staff must look."""
 
 
-def _lines(order: Order) -> list[dict]:
-    """What the warehouse is asked to send: each title's copies less those already refunded."""
-    return [line for line in warehouse.lines_now(order) if line["quantity"] > 0]
+def _lines(lines_now: list[dict]) -> list[dict]:
+    """What the warehouse is asked to send (of the order's warehouse.lines_now): each title's
+    copies less those already refunded."""
+    return [line for line in lines_now if line["quantity"] > 0]
 
 
-def payload(order: Order) -> dict:
+def payload(order: Order, lines_now: list[dict]) -> dict:
     return {
         "order_number": order.number,
         "placed_at": order.placed_at.isoformat(),
         "delivery_method": order.delivery_method.code,
-        "lines": _lines(order),
+        "lines": _lines(lines_now),
         "address": {
             "name": order.name, "line1": order.line1, "line2": order.line2, "city": order.city,
             "postcode": order.postcode, "country": order.country.code,
@@ -54,11 +55,11 @@ def payload(order: Order) -> dict:
     }  # fmt: skip
 
 
-def _by_email(order: Order) -> str:
+def _by_email(order: Order, lines_now: list[dict]) -> str:
     csv_lines = io.StringIO()
     writer = csv.writer(csv_lines)
     writer.writerow(["order_number", "isbn", "title", "quantity"])
-    lines = _lines(order)
+    lines = _lines(lines_now)
     for line in lines:
         writer.writerow([order.number, line["isbn"], line["title"], line["quantity"]])
     message = EmailMessage(
@@ -73,8 +74,8 @@ def _by_email(order: Order) -> str:
     return f"emailed to {settings.FULFILMENT_EMAIL}"
 
 
-def _by_http(order: Order) -> str:
-    return _post(payload(order), idempotency_key=order.number)
+def _by_http(order: Order, lines_now: list[dict]) -> str:
+    return _post(payload(order, lines_now), idempotency_key=order.number)
 
 
 def _post(message: dict, *, idempotency_key: str, conflict=None) -> str:
@@ -101,10 +102,10 @@ def _post(message: dict, *, idempotency_key: str, conflict=None) -> str:
 BACKENDS = {"email": _by_email, "http": _by_http}
 
 
-def request_fulfilment(order: Order) -> str:
-    """Send the order (as its outbox entry was claimed, with its delivery method) to the
-    warehouse; returns what happened, or raises Rejected / Unavailable."""
-    return BACKENDS[settings.FULFILMENT_BACKEND](order)
+def request_fulfilment(order: Order, lines_now: list[dict]) -> str:
+    """Send the order (as its outbox entry was claimed, with its delivery method; `lines_now`:
+    warehouse.lines_now of it) to the warehouse; returns what happened, or raises Rejected / Unavailable."""
+    return BACKENDS[settings.FULFILMENT_BACKEND](order, lines_now)
 
 
 CHANGE_SUBJECTS = {

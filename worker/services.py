@@ -69,10 +69,11 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
     result = "sent"
     try:
         if entry.kind == OutboxEntry.Kind.FULFILMENT:
-            if warehouse.no_longer_wanted(entry):
+            lines = warehouse.lines_now(entry.order)  # read once: to tell whether it is still wanted, and to send
+            if warehouse.no_longer_wanted(entry, lines):
                 outbox.withdraw(entry)
                 return "no longer wanted (refunded, cancelled or sent by hand): withdrawn"
-            result = fulfilment.request_fulfilment(entry.order)
+            result = fulfilment.request_fulfilment(entry.order, lines)
             order_services.order_fulfilment_requested(entry=entry, note=result)
             return result
         if entry.kind in WAREHOUSE_CHANGES:
