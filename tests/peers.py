@@ -70,6 +70,7 @@ class Warehouse(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), WarehouseHandler)
         self.script: list[int] = []
         self.delay = 0.0
+        self.before_answer = lambda: None  # something to do once a request is taken, before answering it
         self.arrived = 0  # requests that reached the handler, finished or not
         self.requests: list[dict] = []
         self.accepted: dict[str, dict] = {}
@@ -91,6 +92,7 @@ class WarehouseHandler(BaseHTTPRequestHandler):
         warehouse.requests.append(record)
         if status == 200:
             warehouse.accepted.setdefault(self.headers["Idempotency-Key"], record)
+        warehouse.before_answer()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()

@@ -3,6 +3,7 @@
 import logging
 import smtplib
 import tempfile
+import time
 import uuid
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import File
 from django.core.files.storage import storages
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from catalogue import selectors as catalogue_selectors
@@ -74,7 +76,7 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
                 outbox.withdraw(entry)
                 return "no longer wanted (refunded, cancelled or sent by hand): withdrawn"
             result = fulfilment.request_fulfilment(entry.order, lines)
-            order_services.order_fulfilment_requested(entry=entry, note=result)
+            _recorded(order_services.order_fulfilment_requested, entry=entry, note=result)
             return result
         if entry.kind in WAREHOUSE_CHANGES:
             if warehouse.superseded(entry):
@@ -103,8 +105,25 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
         if delay is not None:
             outbox.enqueue(entry.pk, countdown=delay)
         return f"attempt {entry.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay else "gave up")
-    outbox.mark_sent(entry)
+    _recorded(outbox.mark_sent, entry)
     return result
+
+
+def _recorded(record, *args, **kwargs):
+    """Record that an entry's email or request went. If the database is away (a restart, a
+    failover), keep trying, on a new connection each time, for half the entry's lease: given up
+    sooner, the entry would be handed to a worker again once its lease ran out, and sent twice."""
+    deadline, delay = time.monotonic() + settings.OUTBOX_LEASE_SECONDS / 2, 0.25
+    while True:
+        try:
+            return record(*args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("Sent, but not yet recorded: the database is away (%s); trying again in %.2fs", error, delay)
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
 
 
 def low_stock_digest_send() -> int:
