@@ -28,31 +28,43 @@ def all_buyers_from_one_address_allowed(settings):
     settings.HOLD_MAX_COPIES_PER_BUYER = 100000
 
 
-def buyers(bodies):
-    """Each body posted by its own thread, all released at once, through SERVER_WORKERS
-    database connections at a time; returns the answers."""
-    barrier = threading.Barrier(len(bodies))
+def at_once(requests):
+    """Each request (given an API client) made by its own thread, all released at once, through
+    SERVER_WORKERS database connections at a time; returns what each returned."""
+    barrier = threading.Barrier(len(requests))
     workers = threading.BoundedSemaphore(SERVER_WORKERS)
-    answers = [None] * len(bodies)
+    answers = [None] * len(requests)
 
-    def buy(index, body):
+    def run(index, request):
         client = APIClient()
         barrier.wait()
         with workers:
             try:
-                response = client.post("/api/orders/", body, format="json")
-                answers[index] = (response.status_code, response.data.get("code") if response.status_code != 201 else None)
-            except Exception as error:  # reported in the assertion below
+                answers[index] = request(client)
+            except Exception as error:  # reported in the caller's assertion
                 answers[index] = ("exception", repr(error))
             finally:
                 connection.close()
 
-    threads = [threading.Thread(target=buy, args=(i, body)) for i, body in enumerate(bodies)]
+    threads = [threading.Thread(target=run, args=(i, request)) for i, request in enumerate(requests)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
     return answers
+
+
+def buyers(bodies):
+    """Each body posted by its own thread, all at once (at_once); returns the answers."""
+
+    def buy(body):
+        def post(client):
+            response = client.post("/api/orders/", body, format="json")
+            return response.status_code, response.data.get("code") if response.status_code != 201 else None
+
+        return post
+
+    return at_once([buy(body) for body in bodies])
 
 
 def assert_books_balance(*publications):
@@ -106,21 +118,13 @@ def test_one_payment_reported_twenty_times_at_once_pays_the_order_once_with_one_
     }  # fmt: skip
     deliveries = [signed({"id": f"evt_{'same' if n < 10 else n}", "object": "event", "type": "payment_intent.succeeded",
                           "data": {"object": intent}}) for n in range(20)]  # fmt: skip
-    barrier, answers = threading.Barrier(len(deliveries)), []
 
     def deliver(body, signature):
-        barrier.wait()
-        try:
-            answers.append(APIClient().post("/api/payments/stripe/webhook/", body, content_type="application/json",
-                                            HTTP_STRIPE_SIGNATURE=signature).status_code)  # fmt: skip
-        finally:
-            connection.close()
+        return lambda client: client.post(
+            "/api/payments/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+        ).status_code
 
-    threads = [threading.Thread(target=deliver, args=delivery) for delivery in deliveries]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = at_once([deliver(*delivery) for delivery in deliveries])
 
     order = Order.objects.get(number=placed["number"])
     assert answers == [200] * 20

@@ -12,13 +12,9 @@ from worker import services as worker_services
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def drop_connection_of(backend_pid: int) -> None:
+def drop_connection_of(backend_pid: int, params: dict) -> None:
     """As a restart does: the server ends that connection (pg_terminate_backend), from another one."""
-    params = connection.settings_dict
-    with psycopg.connect(
-        host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"] or None,
-        password=params["PASSWORD"] or None, dbname=params["NAME"], autocommit=True,
-    ) as other:  # fmt: skip
+    with psycopg.connect(**params, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
 
 
@@ -28,19 +24,19 @@ def test_what_a_worker_sent_as_the_database_dropped_its_connection_is_recorded_o
 ):
     entry = OutboxEntry.objects.get(order=paid_order, kind=kind)
     connection.ensure_connection()
-    worker = connection.connection.info.backend_pid
-    received = smtp_server.messages if kind == "confirmation" else warehouse.requests
+    worker, params = connection.connection.info.backend_pid, connection.get_connection_params()
     if kind == "confirmation":  # the mail server takes the email; the database drops the worker before it hears so
-        taken = smtp_server.handle_DATA
+        received, taken = smtp_server.messages, smtp_server.handle_DATA
 
         async def take_then_drop(server, session, envelope):
             answer = await taken(server, session, envelope)
-            drop_connection_of(worker)
+            drop_connection_of(worker, params)
             return answer
 
         smtp_server.handle_DATA = take_then_drop
-    else:
-        warehouse.before_answer = lambda: drop_connection_of(worker)
+    else:  # the warehouse takes the request; likewise
+        received = warehouse.requests
+        warehouse.before_answer = lambda: drop_connection_of(worker, params)
 
     assert worker_services.outbox_process(entry.pk) in ("sent", "accepted by the warehouse (200)")
 
