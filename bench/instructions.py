@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.catalogue import LOW_STOCK, SCALE  # noqa: E402
 from bench.checkout import STOCK_UP, address_of  # noqa: E402
 from bench.common import PYTHON, ROOT, free_port, manage, prepare_database, production_env, start, stop, vacuum, wait_for  # noqa: E402
-from bench.worker import ORDERS, STRIPE_SECRET, WAREHOUSE_SECRET, signed_event, start_peers  # noqa: E402
+from bench.worker import ORDERS, peers_env, signed_event, start_peers  # noqa: E402
 
 WARM_UP = 50
 # Each row: the path and the query of its i-th request (n: a publication's number, as bench/spread.lua draws them).
@@ -124,11 +124,7 @@ def main_worker(args) -> None:
     try:
         smtp_port, warehouse_port = peers.stdout.readline().split()[1:]
         threading.Thread(target=peers.stdout.read, daemon=True).start()  # what arrived: not counted here, but read
-        env = production_env(
-            web_port=free_port(), DJANGO_SETTINGS_MODULE="shop.settings", STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
-            FULFILMENT_BACKEND="http", FULFILMENT_URL=f"http://127.0.0.1:{warehouse_port}/", FULFILMENT_SECRET=WAREHOUSE_SECRET,
-            LOG_LEVEL="WARNING",
-        )  # fmt: skip
+        env = peers_env(free_port(), smtp_port, warehouse_port, DJANGO_SETTINGS_MODULE="shop.settings")
         prepare_database(env)
         with tempfile.NamedTemporaryFile("w", suffix=".json") as orders:
             orders.write(manage(env, "shell", "-c", ORDERS.format(count=WARM_UP + args.requests), capture=True))

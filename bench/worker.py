@@ -134,15 +134,7 @@ def main() -> None:
     smtp_port, warehouse_port = peers.stdout.readline().split()[1:]
     threading.Thread(target=listen, args=(peers,), daemon=True).start()
     web_port = free_port()
-    env = production_env(
-        web_port=web_port,
-        STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
-        FULFILMENT_BACKEND="http",
-        FULFILMENT_URL=f"http://127.0.0.1:{warehouse_port}/",
-        FULFILMENT_SECRET=WAREHOUSE_SECRET,
-        LOG_LEVEL="WARNING",
-    )
+    env = peers_env(web_port, smtp_port, warehouse_port)
     prepare_database(env)
     orders = json.loads(manage(env, "shell", "-c", ORDERS.format(count=args.orders), capture=True))
     manage(env, "shell", "-c", "from shop.celery import app; app.control.purge()")
@@ -190,6 +182,20 @@ def main() -> None:
     print(f"the shop's CPU per paid order: {shop / len(done) * 1000:.1f} ms (web {cpu['web'] / len(done) * 1000:.1f}, "
           f"worker {cpu['worker'] / len(done) * 1000:.1f}); PostgreSQL {cpu['PostgreSQL'] / len(done) * 1000:.1f} ms, "
           f"Redis {cpu['Redis'] / len(done) * 1000:.1f} ms")  # fmt: skip
+
+
+def peers_env(web_port: int, smtp_port: str, warehouse_port: str, **extra: str) -> dict:
+    """The production settings with bench/peers.py's SMTP server and warehouse as the shop's."""
+    return production_env(
+        web_port=web_port,
+        STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        FULFILMENT_BACKEND="http",
+        FULFILMENT_URL=f"http://127.0.0.1:{warehouse_port}/",
+        FULFILMENT_SECRET=WAREHOUSE_SECRET,
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
 
 
 def start_peers():
