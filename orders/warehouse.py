@@ -53,7 +53,12 @@ def _withdraw(entry: OutboxEntry) -> None:
 
 
 def copies_left(order: Order) -> int:
-    return sum(line["quantity"] for line in lines_now(order))
+    return copies_in(lines_now(order))
+
+
+def copies_in(lines: list[dict]) -> int:
+    """The copies of lines as lines_now gives them."""
+    return sum(line["quantity"] for line in lines)
 
 
 def _nothing_more(order: Order, request: OutboxEntry | None, **cancellation) -> str:
@@ -108,9 +113,8 @@ def no_longer_wanted(entry: OutboxEntry, lines: list[dict]) -> bool:
     follows it."""
     order = entry.order
     return entry.attempts <= 1 and (
-        order.status in (Order.Status.REFUNDED, Order.Status.CANCELLED) or order.dispatched_at is not None
-        or sum(line["quantity"] for line in lines) == 0
-    )  # fmt: skip
+        order.status in (Order.Status.REFUNDED, Order.Status.CANCELLED) or order.dispatched_at is not None or copies_in(lines) == 0
+    )
 
 
 def waiting_for_request(entry: OutboxEntry) -> bool | None:
