@@ -33,8 +33,10 @@ class Mailbox:
 
     def __init__(self):
         self.messages = []
+        self.peers = []  # each accepted message's client address and port: one per connection
         self.refuse = 0
         self.refused = 0
+        self.restart = lambda: None  # set by the smtp_server fixture: the server stopped and started again
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
@@ -42,6 +44,7 @@ class Mailbox:
             self.refused += 1
             return "451 4.3.0 Mailbox busy, try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.peers.append(session.peer)
         return "250 OK"
 
     def subjects(self):
@@ -50,16 +53,23 @@ class Mailbox:
 
 @pytest.fixture
 def smtp_server(settings):
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    mailbox, port = Mailbox(), free_port()
+    controllers = [Controller(mailbox, hostname="127.0.0.1", port=port)]
+    controllers[-1].start()
+
+    def restart():  # a controller runs once: a new one on the same port
+        controllers[-1].stop()
+        controllers.append(Controller(mailbox, hostname="127.0.0.1", port=port))
+        controllers[-1].start()
+
+    mailbox.restart = restart
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 5
     yield mailbox
-    controller.stop()
+    controllers[-1].stop()
 
 
 class Warehouse(ThreadingHTTPServer):
@@ -81,6 +91,8 @@ class Warehouse(ThreadingHTTPServer):
 
 
 class WarehouseHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # connections kept between requests, as a real warehouse's are
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         warehouse = self.server
@@ -88,15 +100,17 @@ class WarehouseHandler(BaseHTTPRequestHandler):
         if warehouse.delay:
             threading.Event().wait(warehouse.delay)
         status = warehouse.script.pop(0) if warehouse.script else 200
-        record = {"headers": dict(self.headers), "body": json.loads(body), "raw": body, "status": status}
+        record = {"headers": dict(self.headers), "body": json.loads(body), "raw": body, "status": status, "client": self.client_address}
         warehouse.requests.append(record)
         if status == 200:
             warehouse.accepted.setdefault(self.headers["Idempotency-Key"], record)
         warehouse.before_answer()
+        answer = b'{"ok": true}' if status == 200 else b'{"error": "no"}'
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(b'{"ok": true}' if status == 200 else b'{"error": "no"}')
+        self.wfile.write(answer)
 
     def log_message(self, *args):
         pass

@@ -14,6 +14,8 @@ from django.urls import reverse
 from orders import pdf
 from orders.models import CreditNote, Order, OutboxEntry, Refund
 
+from . import mail
+
 SUBJECTS = {
     OutboxEntry.Kind.CONFIRMATION: "Your order {number} is confirmed",
     OutboxEntry.Kind.DISPATCH: "Your order {number} is on its way",
@@ -70,18 +72,20 @@ def send_order_email(entry: OutboxEntry) -> None:
         message.attach(f"receipt-{receipt.code}-{order.number}.pdf", pdf.receipt_pdf(receipt), "application/pdf")
     if credit_note:
         message.attach(f"credit-note-{credit_note.code}-{order.number}.pdf", pdf.credit_note_pdf(credit_note), "application/pdf")
-    message.send()
+    mail.send(message)
 
 
 def send_order_links(email: str, orders: list[Order], *, message_id: str) -> None:
     """"Find my orders": the links to an address's orders, each with its status page."""
-    _message(
-        subject=f"Your orders at {settings.SHOP_NAME}",
-        to=[email],
-        template="order_links",
-        context={"orders": [(order, status_link(order)) for order in orders]},
-        message_id=message_id,
-    ).send()
+    mail.send(
+        _message(
+            subject=f"Your orders at {settings.SHOP_NAME}",
+            to=[email],
+            template="order_links",
+            context={"orders": [(order, status_link(order)) for order in orders]},
+            message_id=message_id,
+        )
+    )
 
 
 def send_low_stock_digest(publications) -> int:
@@ -95,12 +99,12 @@ def send_low_stock_digest(publications) -> int:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=settings.STAFF_EMAILS,
     )
-    return message.send()
+    return mail.send(message)
 
 
 def send_report_link(download, link: str) -> None:
     what = "finance pack (every report, as Excel, in one zip)" if download.report == "pack" else f"{download.report} report"
-    EmailMessage(
+    message = EmailMessage(
         subject=f"Your {what.split(' (')[0]} for {download.period_from} to {download.period_to} is ready",
         body=(
             f"Your {what} for {download.period_from} to {download.period_to}.\n\n"
@@ -109,14 +113,15 @@ def send_report_link(download, link: str) -> None:
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[download.user.email],
-    ).send()
+    )
+    mail.send(message)
 
 
 def send_staff_alert(entry: OutboxEntry) -> None:
     """Tell staff an order needs them (a payment the shop did not expect, an email or warehouse
     request given up on), with the reason as it stands now and the order's admin page."""
     order = Order.objects.get(pk=entry.order_id)
-    EmailMessage(
+    message = EmailMessage(
         subject=f"Order {order.number} needs attention",
         body=render_to_string(
             "emails/staff_alert.txt",
@@ -125,4 +130,5 @@ def send_staff_alert(entry: OutboxEntry) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=settings.STAFF_EMAILS,
         headers={"Message-ID": f"<{entry.key.replace(':', '.')}@{urlsplit(settings.SHOP_URL).hostname or 'localhost'}>"},
-    ).send()
+    )
+    mail.send(message)
