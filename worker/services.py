@@ -34,8 +34,10 @@ def outbox_process(entry_id: int) -> str:
     entry = outbox.claim(entry_id)
     if entry is None:
         return "not due, already done, or another worker has it"
-    with logs.order_context(entry.order.number):
-        return _outbox_entry_process(entry)
+    # From here every line of the task names the order, Celery's own "succeeded" line or
+    # traceback after it too; the task's end clears it (worker.tasks).
+    logs.set_order(entry.order.number)
+    return _outbox_entry_process(entry)
 
 
 def order_links_process(request_id: int) -> str:
@@ -57,7 +59,7 @@ def order_links_process(request_id: int) -> str:
         delay = order_links.retry_later(request, f"{type(error).__name__}: {error}")
         if delay is not None:
             order_links.enqueue(request.pk, countdown=delay)
-        return f"attempt {request.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay else "gave up")
+        return f"attempt {request.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay is not None else "gave up")
     order_links.done(request)
     if sent:
         return f"sent {len(orders)} link(s)"
@@ -104,7 +106,7 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
         delay = outbox.retry_later(entry, f"{type(error).__name__}: {error}")
         if delay is not None:
             outbox.enqueue(entry.pk, countdown=delay)
-        return f"attempt {entry.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay else "gave up")
+        return f"attempt {entry.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay is not None else "gave up")
     _recorded(outbox.mark_sent, entry)
     return result
 

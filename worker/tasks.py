@@ -3,14 +3,13 @@
 import logging
 
 from celery import shared_task
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun
 
 from orders import order_links
 from orders import outbox as order_outbox
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.errors import PaymentUnavailable
-from orders.models import OutboxEntry
 from shop import logs
 from shop.errors import ShopError
 
@@ -57,15 +56,9 @@ def process_outbox_entry(entry_id: int) -> str:
     return worker_services.outbox_process(entry_id)
 
 
-@task_prerun.connect(sender=process_outbox_entry)
-def _log_the_entrys_order(args=(), **kwargs):
-    """Every line of an outbox task, Celery's own "succeeded" line too, names the entry's order."""
-    number = OutboxEntry.objects.filter(pk=args[0]).values_list("order__number", flat=True).first() if args else None
-    logs.set_order(number or "")
-
-
 @task_postrun.connect
 def _log_no_order(**kwargs):
+    """A task's log lines name the order it worked on (logs.set_order), up to its end."""
     logs.clear_order()
 
 

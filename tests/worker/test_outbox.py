@@ -91,14 +91,15 @@ def test_a_confirmation_with_its_receipt_and_a_fulfilment_request_read_the_order
     order = paid_by_card(placed.data["number"])
     confirmation, request = entries(order, "confirmation").get(), entries(order, "fulfilment").get()
 
+    # The tasks as the worker runs them, with their signals: no read of the order for the log lines alone.
     # Leased, claimed with its order; the order with its receipt, its lines; marked sent.
     with django_assert_num_queries(5):
-        assert worker_services.outbox_process(confirmation.pk) == "sent"
+        assert tasks.process_outbox_entry.apply(args=[confirmation.pk]).result == "sent"
     # Leased, claimed with its order and delivery method; its lines less refunds, once, to tell whether it is
     # still wanted and to send; then, locked, the order moved on with the entry (savepoint, lock, withdrawn?,
     # sent, status, history, release).
     with django_assert_num_queries(10):
-        assert worker_services.outbox_process(request.pk) == "accepted by the warehouse (200)"
+        assert tasks.process_outbox_entry.apply(args=[request.pk]).result == "accepted by the warehouse (200)"
     assert text_of(smtp_server.messages[0].get_payload()[-1].get_payload(decode=True)).count("ISBN") == titles
 
 
