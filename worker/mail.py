@@ -19,6 +19,7 @@ import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
 # Longer idle than this and the connection is not trusted: a server or a NAT between may have
@@ -30,28 +31,25 @@ _kept = threading.local()
 
 def send(message: EmailMessage) -> int:
     """Send `message` as message.send() would, over this thread's kept SMTP connection."""
-    connection, reused = _connection()
-    if connection is None:
-        return message.send()
-    message.connection = connection
+    backend, reused = _connection()
     try:
-        sent = message.send()
+        return _send_on(backend, message)
     except smtplib.SMTPServerDisconnected:
-        _forget()
         if not reused:
             raise
         # Closed by the server while it was kept (a restart, its idle timeout): nothing was sent.
-        connection, _ = _connection()
-        message.connection = connection
-        try:
-            sent = message.send()
-        except Exception:
-            _forget()
-            raise
+        return _send_on(_connection()[0], message)
+
+
+def _send_on(backend, message: EmailMessage) -> int:
+    message.connection = backend
+    try:
+        sent = message.send()
     except Exception:
         _forget()  # a failed exchange leaves the session in a state not worth trusting
         raise
-    _kept.used_at = time.monotonic()
+    if isinstance(backend, SMTPBackend):
+        _kept.used_at = time.monotonic()
     return sent
 
 
@@ -62,9 +60,9 @@ def _key() -> tuple:
     )  # fmt: skip
 
 
-def _connection() -> tuple[SMTPBackend | None, bool]:
+def _connection() -> tuple[BaseEmailBackend, bool]:
     """This thread's open SMTP connection for the current settings, and whether it was open
-    already; (None, False) for a backend that is not SMTP."""
+    already; for a backend that is not SMTP, a new one, as message.send() would make."""
     key = _key()
     kept = getattr(_kept, "connection", None)
     if kept is not None and (_kept.key != key or time.monotonic() - _kept.used_at > KEPT_IDLE_SECONDS):
@@ -72,12 +70,11 @@ def _connection() -> tuple[SMTPBackend | None, bool]:
         kept = None
     if kept is not None:
         return kept, True
-    connection = get_connection(fail_silently=False)
-    if not isinstance(connection, SMTPBackend):
-        return None, False
-    connection.open()  # open here, so that message.send() leaves it open
-    _kept.connection, _kept.key, _kept.used_at = connection, key, time.monotonic()
-    return connection, False
+    backend = get_connection(fail_silently=False)
+    if isinstance(backend, SMTPBackend):
+        backend.open()  # open here, so that message.send() leaves it open
+        _kept.connection, _kept.key, _kept.used_at = backend, key, time.monotonic()
+    return backend, False
 
 
 def _forget() -> None:
