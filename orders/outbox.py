@@ -81,10 +81,13 @@ def claim(entry_id: int) -> OutboxEntry | None:
     return OutboxEntry.objects.select_related("order__delivery_method", "refund").get(pk=entry_id) if lease(pending, entry_id) else None
 
 
-def mark_sent(entry: OutboxEntry) -> None:
-    OutboxEntry.objects.filter(pk=entry.pk).update(
-        status=OutboxEntry.Status.SENT, sent_at=timezone.now(), leased_until=None, last_error=""
-    )
+def mark_sent(entry: OutboxEntry, *, unless_withdrawn: bool = False) -> bool:
+    """Record that the entry's email or request went. With `unless_withdrawn`, an entry
+    withdrawn meanwhile is left as it is; returns whether the entry was marked."""
+    entries = OutboxEntry.objects.filter(pk=entry.pk)
+    if unless_withdrawn:
+        entries = entries.exclude(status=OutboxEntry.Status.WITHDRAWN)
+    return bool(entries.update(status=OutboxEntry.Status.SENT, sent_at=timezone.now(), leased_until=None, last_error=""))
 
 
 def withdraw(entry: OutboxEntry) -> None:

@@ -96,11 +96,25 @@ def test_a_confirmation_with_its_receipt_and_a_fulfilment_request_read_the_order
     with django_assert_num_queries(5):
         assert tasks.process_outbox_entry.apply(args=[confirmation.pk]).result == "sent"
     # Leased, claimed with its order and delivery method; its lines less refunds, once, to tell whether it is
-    # still wanted and to send; then, locked, the order moved on with the entry (savepoint, lock, withdrawn?,
-    # sent, status, history, release).
-    with django_assert_num_queries(10):
+    # still wanted and to send; then, locked, the order moved on with the entry (savepoint, lock, sent unless
+    # withdrawn, status, history, release).
+    with django_assert_num_queries(9):
         assert tasks.process_outbox_entry.apply(args=[request.pk]).result == "accepted by the warehouse (200)"
     assert text_of(smtp_server.messages[0].get_payload()[-1].get_payload(decode=True)).count("ISBN") == titles
+
+
+def test_a_request_the_warehouse_accepted_after_it_was_withdrawn_is_recorded_as_sent_and_flagged(paid_order):
+    entry = entries(paid_order, "fulfilment").get()
+    outbox.withdraw(entry)  # a full refund, say, while a worker whose lease had run out was still sending it
+
+    services.order_fulfilment_requested(entry=entry, note="accepted by the warehouse (200)")
+
+    entry.refresh_from_db()
+    paid_order.refresh_from_db()
+    assert entry.status == "sent"
+    assert (paid_order.status, paid_order.needs_attention) == ("paid", True)
+    assert "ask it not to send the parcel" in paid_order.attention_reason
+    assert entries(paid_order, "staff_alert").exists()
 
 
 def test_the_email_backend_sends_the_packing_list_with_a_csv(paid_order, settings):
