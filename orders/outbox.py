@@ -76,9 +76,12 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def claim(entry_id: int) -> OutboxEntry | None:
-    """Lease the entry for this worker, or None if it is sent, failed, not due, or leased to another."""
+    """Lease the entry for this worker, or None if it is sent, failed, not due, or leased to another.
+    The entry comes with its refund and its order, with the order's delivery method and receipt."""
     pending = OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING)
-    return OutboxEntry.objects.select_related("order__delivery_method", "refund").get(pk=entry_id) if lease(pending, entry_id) else None
+    if not lease(pending, entry_id):
+        return None
+    return OutboxEntry.objects.select_related("order__delivery_method", "order__receipt", "refund").get(pk=entry_id)
 
 
 def mark_sent(entry: OutboxEntry, *, unless_withdrawn: bool = False) -> bool:

@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from orders import pdf
-from orders.models import CreditNote, Order, OutboxEntry, Refund
+from orders.models import CreditNote, Order, OutboxEntry
 
 from . import mail
 
@@ -52,9 +53,12 @@ def _message(*, subject: str, to: list[str], template: str, context: dict, messa
 def send_order_email(entry: OutboxEntry) -> None:
     """An email about an order; the confirmation carries the VAT receipt, a refund's email its
     credit note (as PDFs)."""
-    # The order with its receipt (whose PDF reads the same order and lines), then its lines.
-    order = Order.objects.prefetch_related("lines").select_related("delivery_method", "receipt").get(pk=entry.order_id)
-    refund = Refund.objects.prefetch_related("lines__order_line").get(pk=entry.refund_id) if entry.refund_id else None
+    # The order as the entry was claimed with it (outbox.claim), with its receipt, whose PDF
+    # reads the same order and lines; then its lines, and the refund's.
+    order, refund = entry.order, entry.refund
+    prefetch_related_objects([order], "lines")
+    if refund:
+        prefetch_related_objects([refund], "lines__order_line")
     receipt = getattr(order, "receipt", None)  # none for an order never paid
     credit_note = CreditNote.objects.filter(refund=refund).select_related("receipt").first() if refund else None
     message = _message(

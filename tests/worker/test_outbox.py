@@ -92,8 +92,8 @@ def test_a_confirmation_with_its_receipt_and_a_fulfilment_request_read_the_order
     confirmation, request = entries(order, "confirmation").get(), entries(order, "fulfilment").get()
 
     # The tasks as the worker runs them, with their signals: no read of the order for the log lines alone.
-    # Leased, claimed with its order; the order with its receipt, its lines; marked sent.
-    with django_assert_num_queries(5):
+    # Leased, claimed with its order and receipt; its lines; marked sent.
+    with django_assert_num_queries(4):
         assert tasks.process_outbox_entry.apply(args=[confirmation.pk]).result == "sent"
     # Leased, claimed with its order and delivery method; its lines less refunds, once, to tell whether it is
     # still wanted and to send; then, locked, the order moved on with the entry (savepoint, lock, sent unless
