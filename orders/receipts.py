@@ -39,10 +39,13 @@ def card_of(intent: gateway.Intent) -> gateway.Card | None:
 
 def next_number(sequence: str) -> int:
     """The next number of a gapless sequence. Call it inside the issuing transaction: the
-    UPDATE keeps the row locked until that transaction ends."""
-    DocumentSequence.objects.bulk_create([DocumentSequence(name=sequence)], ignore_conflicts=True)
-    DocumentSequence.objects.filter(name=sequence).update(last=F("last") + 1)
-    return DocumentSequence.objects.get(name=sequence).last
+    UPDATE keeps the row locked until that transaction ends. The sequence's row is made by its
+    first number (inserted, unless another transaction has just made it), not looked for every time."""
+    numbered = DocumentSequence.objects.filter(name=sequence)
+    if not numbered.update(last=F("last") + 1):
+        DocumentSequence.objects.bulk_create([DocumentSequence(name=sequence)], ignore_conflicts=True)
+        numbered.update(last=F("last") + 1)
+    return numbered.get().last
 
 
 def _seller() -> dict:

@@ -9,9 +9,10 @@ import pytest
 import stripe
 from django.core import mail
 from django.db import connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from orders import gateway, pdf, receipts, services
-from orders.models import CreditNote, Order, OutboxEntry, Receipt
+from orders.models import CreditNote, DocumentSequence, Order, OutboxEntry, Receipt
 from tests.factories import PublicationFactory
 from tests.payments import order_body, paid_by_card, payment_method
 from tests.pdfs import pages_of, text_of
@@ -165,6 +166,18 @@ def test_a_rolled_back_issue_gives_its_number_back():
         raise RuntimeError("the payment's transaction fails after the number was taken")
 
     assert [receipts.next_number(receipts.RECEIPTS) for _ in range(2)] == [1, 2]
+
+
+def test_a_number_is_taken_in_two_statements_and_a_sequence_without_its_row_makes_it_first():
+    def statements(sequence):
+        with CaptureQueriesContext(connections["default"]) as captured:
+            number = receipts.next_number(sequence)
+        return number, [q["sql"].split()[0] for q in captured if "orders_documentsequence" in q["sql"]]
+
+    assert statements(receipts.RECEIPTS) == (1, ["UPDATE", "SELECT"])  # bumped and read: nothing inserted
+    DocumentSequence.objects.filter(name=receipts.CREDIT_NOTES).delete()
+    assert statements(receipts.CREDIT_NOTES) == (1, ["UPDATE", "INSERT", "UPDATE", "SELECT"])
+    assert statements(receipts.CREDIT_NOTES) == (2, ["UPDATE", "SELECT"])
 
 
 @pytest.mark.postgres
