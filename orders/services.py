@@ -686,8 +686,9 @@ def order_fulfilment_requested(*, entry: OutboxEntry, note: str = "") -> Order:
     """The warehouse accepted the request: the entry is sent and the order moves on, together
     (a partly refunded order keeps its status, and is stamped as with the warehouse)."""
     order = _locked(entry.order)
-    if not outbox.mark_sent(entry, unless_withdrawn=True):  # withdrawn after this worker's lease ran out, while it was still sending
-        outbox.mark_sent(entry)  # it went all the same
+    # Withdrawn after this worker's lease ran out, while it was still sending: it went all the same.
+    if not outbox.mark_sent(entry, unless_withdrawn=True):
+        outbox.mark_sent(entry)
         outbox.flag(order, "The warehouse accepted the fulfilment request after it was withdrawn (a full refund or a "
                            "dispatch by hand): ask it not to send the parcel.")  # fmt: skip
     elif order.status == Order.Status.PAID:
