@@ -95,13 +95,14 @@ OWED_ON = {
 }
 
 
-def _transition(order: Order, to_status: str, *, by=None, note: str = "") -> None:
+def _transition(order: Order, to_status: str, *, by=None, note: str = "", also: tuple[str, ...] = ()) -> None:
     """Move a locked order along Order.TRANSITIONS, stamping the time, recording the change and
-    owing its emails and warehouse request (the outbox, in the same transaction)."""
+    owing its emails and warehouse request (the outbox, in the same transaction). `also`: other
+    fields of the order set by the caller, saved with its status."""
     if not order.can_become(to_status):
         raise InvalidTransition(number=order.number, current=order.status, wanted=to_status)
     from_status, order.status = order.status, to_status
-    update_fields = ["status"]
+    update_fields = ["status", *also]
     timestamp = Order.STATUS_TIMESTAMPS.get(to_status)
     if timestamp:
         setattr(order, timestamp, timezone.now())
@@ -403,14 +404,15 @@ def _payment_apply(*, intent: gateway.Intent, source: str, facts: PaymentFacts) 
                             f"but the order is for {expected[0]} {expected[1]}: not marked paid.")  # fmt: skip
         return order
     if intent.latest_charge:
-        order.stripe_charge = intent.latest_charge
-        order.save(update_fields=["stripe_charge"])
+        order.stripe_charge = intent.latest_charge  # saved with the order's move to paid, or on its own below
     if order.status == Order.Status.PENDING_PAYMENT and order.holds_stock:
-        _paid(order, note=f"Payment {intent.id} ({source})", facts=facts)
+        _paid(order, note=f"Payment {intent.id} ({source})", facts=facts, also=("stripe_charge",))
         # Sold: no longer held by an unpaid order. Last, so the titles' rows stay locked only
         # until this commits.
         catalogue_services.holds_paid(copies=list(order.lines.values_list("publication_id", "quantity")))
         return order
+    if intent.latest_charge:
+        order.save(update_fields=["stripe_charge"])
     if order.refunds.exists():
         return order  # a late payment already being refunded
     # The copies are not held: an order that expired meanwhile, or one placed without a hold.
@@ -434,8 +436,8 @@ def _payment_apply(*, intent: gateway.Intent, source: str, facts: PaymentFacts) 
     return order
 
 
-def _paid(order: Order, *, note: str, facts: PaymentFacts) -> None:
-    _transition(order, Order.Status.PAID, note=note)
+def _paid(order: Order, *, note: str, facts: PaymentFacts, also: tuple[str, ...] = ()) -> None:
+    _transition(order, Order.Status.PAID, note=note, also=also)
     if facts.balance:
         stripe_money_record(order, facts.balance)
     receipts.receipt_issue(order=order, card=facts.card)

@@ -112,6 +112,7 @@ def test_a_late_payment_for_an_expired_order_reserves_the_copies_again(api, stri
     order.refresh_from_db()
     seed.refresh_from_db()
     assert (order.status, seed.stock) == ("paid", 48)
+    assert order.stripe_charge == intent.latest_charge != ""
     assert reasons(seed)[-3:] == [("sale", -2), ("cancellation", 2), ("sale", -2)]
 
 
@@ -128,6 +129,7 @@ def test_a_late_payment_when_the_copies_are_gone_is_refunded_and_flagged(api, st
 
     order.refresh_from_db()
     assert order.status == "cancelled" and order.needs_attention
+    assert order.stripe_charge == intent.latest_charge != ""  # the charge a refund goes back to
     refund = order.refunds.get()
     assert (refund.status, refund.amount) == ("succeeded", order.total)
     at_stripe = stripe.Refund.list(payment_intent=order.payment_intent)["data"]

@@ -182,6 +182,18 @@ def test_a_wrong_amount_is_not_marked_paid_and_is_flagged_for_staff(api, stripe_
     assert "not marked paid" in flagged.attention_reason
 
 
+def test_a_payments_webhook_saves_its_order_once_with_its_charge_status_and_time(api, stripe_emulator, seed):
+    order = place(api, seed)
+    body, signature = signed(succeeded_event("evt_once", order))
+
+    with CaptureQueriesContext(connection) as captured:
+        assert api.post("/api/payments/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature).status_code == 200
+
+    assert len([q for q in captured if q["sql"].startswith('UPDATE "orders_order"')]) == 1
+    paid = Order.objects.get(number=order["number"])
+    assert (paid.status, paid.stripe_charge, paid.paid_at is not None) == ("paid", "ch_test", True)
+
+
 def test_a_new_event_and_what_it_owes_are_inserted_without_a_read_first_and_a_replay_reads_the_event_once(api, stripe_emulator, seed):
     """Most events are new, and so is each email or request a payment owes: stored by inserting
     (a taken key then read), not by reading first and inserting after a miss."""
