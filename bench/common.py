@@ -65,6 +65,19 @@ def production_env(*, web_port: int, database_url: str | None = None, **extra: s
     }
 
 
+def peers_env(web_port: int, smtp_port, warehouse_port, **extra: str) -> dict:
+    """production_env with a local SMTP server and HTTP warehouse as the shop's (both sign
+    with SECRETS, as production_env sets them)."""
+    return production_env(
+        web_port=web_port,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        FULFILMENT_BACKEND="http",
+        FULFILMENT_URL=f"http://127.0.0.1:{warehouse_port}/",
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
+
+
 def manage(env: dict, *args: str, capture: bool = False) -> str:
     """Run a management command; with capture, its last line of output."""
     output = {"capture_output": True} if capture else {"stdout": subprocess.DEVNULL}

@@ -41,8 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.catalogue import LOW_STOCK, SCALE  # noqa: E402
 from bench.checkout import STOCK_UP, address_of  # noqa: E402
-from bench.common import PYTHON, ROOT, free_port, manage, prepare_database, production_env, start, stop, vacuum, wait_for  # noqa: E402
-from bench.worker import ORDERS, peers_env, signed_event, start_peers  # noqa: E402
+from bench.common import PYTHON, ROOT, free_port, manage, peers_env, prepare_database, production_env, start, stop, vacuum, wait_for  # noqa: E402
+from bench.worker import ORDERS, signed_event, start_peers  # noqa: E402
 
 WARM_UP = 50
 # Each row: the path and the query of its i-th request (n: a publication's number, as bench/spread.lua draws them).

@@ -47,7 +47,7 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PYTHON, ROOT, SECRETS, free_port, manage, production_env, stop, wait_for  # noqa: E402
+from bench.common import PYTHON, ROOT, SECRETS, free_port, manage, peers_env, stop, wait_for  # noqa: E402
 
 WEBHOOK_SECRET = SECRETS["STRIPE_WEBHOOK_SECRET"]
 WAREHOUSE_SECRET = SECRETS["FULFILMENT_SECRET"]
@@ -194,19 +194,15 @@ def main() -> None:
     threading.Thread(target=warehouse.serve_forever, daemon=True).start()
     redis_port, stripe_port, web_port = free_port(), free_port(), free_port()
     base, stripe_base = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{stripe_port}"
-    env = production_env(
-        web_port=web_port,
+    env = peers_env(
+        web_port,
+        smtp.port,
+        warehouse.server_address[1],
         database_url=database_url,
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
         STRIPE_API_BASE=stripe_base,
-        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
-        FULFILMENT_BACKEND="http",
-        FULFILMENT_URL=f"http://127.0.0.1:{warehouse.server_address[1]}/",
-        FULFILMENT_SECRET=WAREHOUSE_SECRET,
         ORDER_PAYMENT_MINUTES="2",
         PAYMENT_RECONCILE_AFTER_MINUTES="1",
-        LOG_LEVEL="WARNING",
     )
     redis = start_redis(redis_port)
     manage(env, "migrate", "--noinput", "-v0")

@@ -33,8 +33,8 @@ from bench.common import (  # noqa: E402
     SECRETS,
     free_port,
     manage,
+    peers_env,
     prepare_database,
-    production_env,
     start,
     start_gunicorn,
     stop,
@@ -44,7 +44,6 @@ from bench.common import (  # noqa: E402
 # The issue's targets: a launch day's burst, and the latency of a worker that keeps up.
 TARGET_RATE, PACED_RATE, TARGET_P99_MS = 100, 50, 1000
 STRIPE_SECRET = SECRETS["STRIPE_WEBHOOK_SECRET"]
-WAREHOUSE_SECRET = SECRETS["FULFILMENT_SECRET"]
 ORDERS = """
 from decimal import Decimal
 from django.utils import timezone
@@ -183,19 +182,6 @@ def main() -> None:
           f"worker {cpu['worker'] / len(done) * 1000:.1f}); PostgreSQL {cpu['PostgreSQL'] / len(done) * 1000:.1f} ms, "
           f"Redis {cpu['Redis'] / len(done) * 1000:.1f} ms")  # fmt: skip
 
-
-def peers_env(web_port: int, smtp_port: str, warehouse_port: str, **extra: str) -> dict:
-    """The production settings with bench/peers.py's SMTP server and warehouse as the shop's."""
-    return production_env(
-        web_port=web_port,
-        STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
-        FULFILMENT_BACKEND="http",
-        FULFILMENT_URL=f"http://127.0.0.1:{warehouse_port}/",
-        FULFILMENT_SECRET=WAREHOUSE_SECRET,
-        LOG_LEVEL="WARNING",
-        **extra,
-    )
 
 
 def start_peers():
