@@ -59,11 +59,16 @@ def order_links_process(request_id: int) -> str:
         delay = order_links.retry_later(request, f"{type(error).__name__}: {error}")
         if delay is not None:
             order_links.enqueue(request.pk, countdown=delay)
-        return f"attempt {request.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay is not None else "gave up")
+        return _attempt_failed(request.attempts, error, delay)
     order_links.done(request)
     if sent:
         return f"sent {len(orders)} link(s)"
     return "sent to this address within the hour: not again" if orders else "no orders: nothing sent"
+
+
+def _attempt_failed(attempts: int, error: Exception, delay: float | None) -> str:
+    """What a task says of a failed attempt: when the next is due, or that it gave up (`delay` None)."""
+    return f"attempt {attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay is not None else "gave up")
 
 
 WAREHOUSE_CHANGES = (OutboxEntry.Kind.WAREHOUSE_CANCEL, OutboxEntry.Kind.WAREHOUSE_AMEND)
@@ -106,7 +111,7 @@ def _outbox_entry_process(entry: OutboxEntry) -> str:
         delay = outbox.retry_later(entry, f"{type(error).__name__}: {error}")
         if delay is not None:
             outbox.enqueue(entry.pk, countdown=delay)
-        return f"attempt {entry.attempts} failed ({error}); " + (f"again in {delay:.0f}s" if delay is not None else "gave up")
+        return _attempt_failed(entry.attempts, error, delay)
     _recorded(outbox.mark_sent, entry)
     return result
 
