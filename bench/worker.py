@@ -10,6 +10,12 @@ orders per second from the first webhook to the last order with both messages re
 p50/p99 latency from an order's webhook to both, and the CPU the shop's processes (web and
 worker), PostgreSQL and Redis spent per paid order, each beside its target. With --rate the
 webhooks are paced, which shows the latency of a worker that is not queueing.
+
+It also prints what the target leaves: at TARGET_RATE orders a second, this machine's cores
+have (cores x 1000 / TARGET_RATE) ms of CPU for each paid order, for everything that runs for it
+here (the shop, PostgreSQL, Redis, the peers and this script's clients, which the last line
+accounts for). With --no-worker only the webhooks are sent and no worker runs: what the web
+part of a paid order costs on its own, with the machine to itself.
 """
 
 import argparse
@@ -127,6 +133,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rate", type=float, help="webhooks per second (default: as fast as the clients go)")
+    parser.add_argument("--no-worker", action="store_true", help="only the webhooks: no worker runs, nothing is sent")
     args = parser.parse_args()
 
     peers = start_peers()
@@ -139,7 +146,9 @@ def main() -> None:
     manage(env, "shell", "-c", "from shop.celery import app; app.control.purge()")
 
     web = start_gunicorn(env)
-    worker = start([PYTHON, "-m", "celery", "-A", "shop", "worker", "--loglevel=WARNING", "--without-mingle", "--without-gossip"], env)
+    worker = None if args.no_worker else start(
+        [PYTHON, "-m", "celery", "-A", "shop", "worker", "--loglevel=WARNING", "--without-mingle", "--without-gossip"], env
+    )  # fmt: skip
     try:
         wait_for(f"http://127.0.0.1:{web_port}/healthz", web)
         time.sleep(3)  # the worker's processes start
@@ -151,23 +160,35 @@ def main() -> None:
                 time.sleep(max(0.0, started + index / args.rate - time.time()))
             body, headers = signed_event(number, intent)
             sent_at[number] = time.time()
-            requests.post(f"http://127.0.0.1:{web_port}/api/payments/stripe/webhook/", data=body, headers=headers, timeout=60)
+            answer = requests.post(f"http://127.0.0.1:{web_port}/api/payments/stripe/webhook/", data=body, headers=headers, timeout=60)
+            answer.raise_for_status()
 
-        groups = {"web": [web.pid], "worker": [worker.pid], "PostgreSQL": pids_named("postgres"), "Redis": pids_named("redis-server")}
-        cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()}
+        groups = {
+            "web": [web.pid], "worker": [worker.pid] if worker else [], "PostgreSQL": pids_named("postgres"),
+            "Redis": pids_named("redis-server"), "peers": [peers.pid],
+        }  # fmt: skip
+        cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()} | {"clients": own_cpu_seconds()}
         started = time.time()
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(pay, enumerate(orders)))
+        if args.no_worker:
+            finished = time.time()
         deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and sum(len(kinds) == 2 for kinds in list(received.values())) < len(orders):  # the listener adds
-            time.sleep(0.05)
-        cpu = {name: cpu_seconds(pids) - cpu_before[name] for name, pids in groups.items()}
-        done = [n for n, kinds in list(received.items()) if len(kinds) == 2]
-        finished = max(max(received[n].values()) for n in done)
+        while not args.no_worker and time.monotonic() < deadline and sum(len(kinds) == 2 for kinds in list(received.values())) < len(orders):
+            time.sleep(0.05)  # the listener adds
+        cpu = {name: cpu_seconds(pids) for name, pids in groups.items()} | {"clients": own_cpu_seconds()}
+        cpu = {name: spent - cpu_before[name] for name, spent in cpu.items()}
+        done = [number for number, _ in orders] if args.no_worker else [n for n, kinds in list(received.items()) if len(kinds) == 2]
+        if not args.no_worker:
+            finished = max(max(received[n].values()) for n in done)
     finally:
-        stop(worker, web)
+        stop(*([worker] if worker else []), web)
         peers.stdin.close()
         peers.wait(timeout=10)
+
+    if args.no_worker:
+        print_webhooks_only(args, len(done) / (finished - started), {name: spent / len(done) * 1000 for name, spent in cpu.items()})
+        return
 
     latencies = sorted((max(received[n].values()) - sent_at[n]) * 1000 for n in done)
     rate, p99 = len(done) / (finished - started), latencies[int(len(latencies) * 0.99) - 1]
@@ -177,11 +198,31 @@ def main() -> None:
           + ("" if args.rate else f"   target >= {TARGET_RATE} /s: {'met' if rate >= TARGET_RATE else 'NOT met'}"))  # fmt: skip
     print(f"webhook to both sent: p50 {statistics.median(latencies):.0f} ms, p99 {p99:.0f} ms"
           + (f"   target p99 < {TARGET_P99_MS} ms at {PACED_RATE} /s: {'met' if p99 < TARGET_P99_MS else 'NOT met'}" if args.rate == PACED_RATE else ""))  # fmt: skip
-    shop = cpu["web"] + cpu["worker"]
-    print(f"the shop's CPU per paid order: {shop / len(done) * 1000:.1f} ms (web {cpu['web'] / len(done) * 1000:.1f}, "
-          f"worker {cpu['worker'] / len(done) * 1000:.1f}); PostgreSQL {cpu['PostgreSQL'] / len(done) * 1000:.1f} ms, "
-          f"Redis {cpu['Redis'] / len(done) * 1000:.1f} ms")  # fmt: skip
+    per_order = {name: spent / len(done) * 1000 for name, spent in cpu.items()}
+    print(f"the shop's CPU per paid order: {per_order['web'] + per_order['worker']:.1f} ms (web {per_order['web']:.1f}, "
+          f"worker {per_order['worker']:.1f}); PostgreSQL {per_order['PostgreSQL']:.1f} ms, Redis {per_order['Redis']:.1f} ms")  # fmt: skip
+    print_budget(per_order)
 
+
+def print_budget(per_order: dict[str, float]) -> None:
+    """Everything's CPU for a paid order beside what TARGET_RATE leaves on this machine's cores."""
+    budget = os.cpu_count() * 1000 / TARGET_RATE
+    spent = sum(per_order.values())
+    print(f"all of it, per paid order: {spent:.1f} ms ({', '.join(f'{name} {ms:.1f}' for name, ms in per_order.items())}); "
+          f"at {TARGET_RATE} /s, {os.cpu_count()} cores leave {budget:.1f} ms an order")  # fmt: skip
+
+
+def print_webhooks_only(args, rate: float, per_order: dict[str, float]) -> None:
+    print(f"\nRedis + PostgreSQL, the webhooks only (no worker), {args.clients} clients\n")
+    print(f"webhooks applied: {rate:.1f} /s ({args.orders})")
+    print(f"the web's CPU per webhook: {per_order['web']:.1f} ms; PostgreSQL {per_order['PostgreSQL']:.1f} ms, Redis {per_order['Redis']:.1f} ms")
+    print_budget({name: ms for name, ms in per_order.items() if name != "worker"})
+
+
+def own_cpu_seconds() -> float:
+    """This script's CPU (its clients' threads and the peers' listener), children not included."""
+    times = os.times()
+    return times.user + times.system
 
 
 def start_peers():
