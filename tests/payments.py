@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 import requests
 import stripe
+from django.db import OperationalError
 
 from orders import gateway
 from orders.models import DeliveryMethod
@@ -107,9 +108,18 @@ def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = 
 
 
 def wait_for(condition, timeout: float = 15.0, interval: float = 0.1):
+    """Until condition() is true. On SQLite the tests' database is in memory, shared between the
+    test and the live server's thread through SQLite's shared cache, where a read while the
+    other writes fails at once ("database table is locked": the busy timeout is not used for
+    those locks); that is "not yet", as it would be a wait on a database file."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        result = condition()
+        try:
+            result = condition()
+        except OperationalError as error:
+            if "database table is locked" not in str(error):
+                raise
+            result = None
         if result:
             return result
         time.sleep(interval)
