@@ -172,15 +172,15 @@ def main() -> None:
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(pay, enumerate(orders)))
         if args.no_worker:
-            finished = time.time()
-        deadline = time.monotonic() + 600
-        while not args.no_worker and time.monotonic() < deadline and sum(len(kinds) == 2 for kinds in list(received.values())) < len(orders):
-            time.sleep(0.05)  # the listener adds
+            done, finished = [number for number, _ in orders], time.time()
+        else:
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline and sum(len(kinds) == 2 for kinds in list(received.values())) < len(orders):  # the listener adds
+                time.sleep(0.05)
+            done = [n for n, kinds in list(received.items()) if len(kinds) == 2]
+            finished = max(max(received[n].values()) for n in done)
         cpu = {name: cpu_seconds(pids) for name, pids in groups.items()} | {"clients": own_cpu_seconds()}
         cpu = {name: spent - cpu_before[name] for name, spent in cpu.items()}
-        done = [number for number, _ in orders] if args.no_worker else [n for n, kinds in list(received.items()) if len(kinds) == 2]
-        if not args.no_worker:
-            finished = max(max(received[n].values()) for n in done)
     finally:
         stop(*([worker] if worker else []), web)
         peers.stdin.close()
