@@ -14,8 +14,10 @@ webhooks are paced, which shows the latency of a worker that is not queueing.
 It also prints what the target leaves: at TARGET_RATE orders a second, this machine's cores
 have (cores x 1000 / TARGET_RATE) ms of CPU for each paid order, for everything that runs for it
 here (the shop, PostgreSQL, Redis, the peers and this script's clients, which the last line
-accounts for). With --no-worker only the webhooks are sent and no worker runs: what the web
-part of a paid order costs on its own, with the machine to itself.
+accounts for), and what a receipt's PDF alone costs (the last receipts drawn again in one
+process): work the worker cannot do without, since the confirmation carries it. With
+--no-worker only the webhooks are sent and no worker runs: what the web part of a paid order
+costs on its own, with the machine to itself.
 """
 
 import argparse
@@ -72,6 +74,19 @@ for n in range({count}):
     numbers.append([order.number, order.payment_intent])
 Publication.objects.filter(pk=seed.pk).update(held=F("held") + 2 * {count})  # as placing them would have
 import json; print(json.dumps(numbers))
+"""
+
+# The receipts' PDFs alone, drawn again in one process after the run: the part of a paid order's
+# CPU that the confirmation cannot do without (it carries the receipt).
+RECEIPT_PDFS = """
+import time
+from orders import pdf
+from orders.models import Receipt
+receipts = list(Receipt.objects.select_related("order__delivery_method").prefetch_related("order__lines").order_by("-pk")[:{count}])
+for receipt in receipts[:20]: pdf.receipt_pdf(receipt)
+started = time.process_time()
+for receipt in receipts[20:]: pdf.receipt_pdf(receipt)
+print((time.process_time() - started) / max(1, len(receipts) - 20) * 1000)
 """
 
 received: dict[str, dict[str, float]] = {}
@@ -202,6 +217,9 @@ def main() -> None:
     print(f"the shop's CPU per paid order: {per_order['web'] + per_order['worker']:.1f} ms (web {per_order['web']:.1f}, "
           f"worker {per_order['worker']:.1f}); PostgreSQL {per_order['PostgreSQL']:.1f} ms, Redis {per_order['Redis']:.1f} ms")  # fmt: skip
     print_budget(per_order)
+    drawn = min(len(done), 520)
+    print(f"of the worker's, a receipt's PDF alone: {float(manage(env, 'shell', '-c', RECEIPT_PDFS.format(count=drawn), capture=True)):.1f} ms "
+          f"(the last {drawn - 20} receipts drawn again in one process)")  # fmt: skip
 
 
 def print_budget(per_order: dict[str, float]) -> None:
